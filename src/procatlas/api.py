@@ -1,0 +1,88 @@
+"""The public facade of procatlas: keyword-only, typed functions over a workspace.
+
+>>> import procatlas.api as atlas
+>>> report = atlas.ingest(["running-example.xes"], workspace="atlas.duckdb")  # doctest: +SKIP
+>>> atlas.info(workspace="atlas.duckdb").processes  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from procatlas.io import ReadOptions
+from procatlas.model.mapping import Mapping
+from procatlas.model.results import IngestReport, WorkspaceInfo
+from procatlas.workspace import Workspace
+from procatlas.workspace import export as _export
+from procatlas.workspace import info as _info
+from procatlas.workspace import ingest as _ingest
+
+PathLike = str | os.PathLike
+
+
+def open_workspace(workspace: PathLike | None = None, *, read_only: bool = False) -> Workspace:
+    """Open (creating if needed) the workspace at ``workspace``, ``$PROCATLAS_WORKSPACE`` or ./atlas.duckdb."""
+    return Workspace(workspace, read_only=read_only)
+
+
+def ingest(paths: Sequence[PathLike], *, workspace: PathLike | Workspace | None = None,
+           process: str | None = None, case: str | None = None, activity: str | None = None,
+           timestamp: str | None = None, start_timestamp: str | None = None,
+           resource: str | None = None, group: str | None = None, lifecycle: str | None = None,
+           timezone: str = "UTC", delimiter: str | None = None,
+           progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+    """Read event files into the workspace, each in one transaction.
+
+    Case-centric files (XES, CSV, Parquet) become one object type named ``process`` (default:
+    the file's stem).  Column flags override detected roles.  Re-ingesting a file with the
+    same sha256 changes nothing.  Row-level problems go to the reject table; an unusable file
+    raises :class:`procatlas.errors.InputError` and leaves the workspace as it was.
+    """
+    options = ReadOptions(
+        mapping=Mapping(case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
+                        resource=resource, group=group, lifecycle=lifecycle),
+        timezone=timezone, process=process, delimiter=delimiter)
+    with _use(workspace) as ws:
+        return _ingest.ingest(ws, [Path(p) for p in paths], options, progress=progress)
+
+
+def info(*, workspace: PathLike | Workspace | None = None) -> WorkspaceInfo:
+    """Volumes, time span, processes and sources of a workspace."""
+    with _use(workspace, read_only=True) as ws:
+        return _info.workspace_info(ws)
+
+
+def rejects(*, workspace: PathLike | Workspace | None = None, source: int | None = None,
+            limit: int = 100) -> list[dict]:
+    """Rows that could not be stored, with file, line/row and reason."""
+    with _use(workspace, read_only=True) as ws:
+        return _info.rejects(ws, source=source, limit=limit)
+
+
+def export(*, to: PathLike, process: str | None = None,
+           workspace: PathLike | Workspace | None = None) -> dict:
+    """Write one process as .xes/.xes.gz/.csv/.parquet, or the whole workspace as OCEL 2.0 .json/.sqlite."""
+    with _use(workspace, read_only=True) as ws:
+        return _export.export(ws, Path(to), process=process)
+
+
+class _use:
+    """Use a given Workspace as is, or open (and later close) one from a path."""
+
+    def __init__(self, workspace: PathLike | Workspace | None, *, read_only: bool = False):
+        self._given = workspace if isinstance(workspace, Workspace) else None
+        self._path = None if self._given else workspace
+        self._read_only = read_only
+        self._opened: Workspace | None = None
+
+    def __enter__(self) -> Workspace:
+        if self._given is not None:
+            return self._given
+        self._opened = Workspace(self._path, read_only=self._read_only)
+        return self._opened
+
+    def __exit__(self, *exc) -> None:
+        if self._opened is not None:
+            self._opened.close()

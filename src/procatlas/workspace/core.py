@@ -1,0 +1,162 @@
+"""Opening a workspace, migrating its schema, and the one SQL choke point."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from procatlas.errors import WorkspaceError
+
+DEFAULT_PATH = "atlas.duckdb"
+ENV_PATH = "PROCATLAS_WORKSPACE"
+ENV_TRACE = "PROCATLAS_TRACE_SQL"
+
+
+def resolve_path(path: str | os.PathLike | None = None) -> Path:
+    """``path``, else ``$PROCATLAS_WORKSPACE``, else ``./atlas.duckdb``."""
+    return Path(path or os.environ.get(ENV_PATH) or DEFAULT_PATH)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("procatlas.workspace") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number = int(entry.name.split("_", 1)[0])
+            found.append((number, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+SCHEMA_VERSION = max(n for n, _, _ in _migrations())
+
+
+class Workspace:
+    """A procatlas workspace file.
+
+    >>> ws = Workspace(":memory:")
+    >>> ws.scalar("SELECT count(*) FROM event")
+    0
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False):
+        self.path = resolve_path(path) if str(path) != ":memory:" else Path(":memory:")
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        self._trace = os.environ.get(ENV_TRACE, "") not in ("", "0")
+        memory = str(self.path) == ":memory:"
+        if read_only and not memory and not self.path.exists():
+            raise WorkspaceError(f"{self.path}: no workspace here; run `procatlas ingest FILE` first")
+        if not memory and self.path.exists() and self.path.is_dir():
+            raise WorkspaceError(f"{self.path}: is a directory, not a workspace file")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            first = str(exc).splitlines()[0]
+            raise WorkspaceError(f"{self.path}: cannot open workspace ({first})") from None
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0]
+            raise WorkspaceError(f"{self.path}: not a procatlas workspace ({first})") from None
+        self.con.execute("SET TimeZone = 'UTC'")
+        self._migrate()
+
+    # -- the choke point -------------------------------------------------------------------
+    def execute(self, sql: str, params: list | tuple | None = None,
+                register: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement; every query of procatlas passes here (traceable, serialised)."""
+        with self._lock:
+            for name, obj in (register or {}).items():
+                self.con.register(name, obj)
+            started = time.perf_counter()
+            try:
+                return self.con.execute(sql, params or [])
+            finally:
+                for name in register or {}:
+                    self.con.unregister(name)
+                if self._trace:
+                    ms = (time.perf_counter() - started) * 1000
+                    one_line = " ".join(sql.split())
+                    print(f"[sql {ms:8.1f} ms] {one_line[:400]}", file=sys.stderr)
+
+    def arrow(self, sql: str, params: list | tuple | None = None) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+        with self._lock:
+            result = self.execute(sql, params)
+            return result.fetch_arrow_table() if hasattr(result, "fetch_arrow_table") else result.arrow()
+
+    def rows(self, sql: str, params: list | tuple | None = None) -> list[tuple]:
+        with self._lock:
+            return self.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: list | tuple | None = None) -> Any:
+        with self._lock:
+            row = self.execute(sql, params).fetchone()
+            return row[0] if row else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: anything raised inside (even Ctrl-C) rolls everything back."""
+        with self._lock:
+            self.execute("BEGIN TRANSACTION")
+            try:
+                yield
+            except BaseException:
+                self.execute("ROLLBACK")
+                raise
+            self.execute("COMMIT")
+
+    # -- schema ----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        exists = self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'procatlas_meta'")
+        version = 0
+        if exists:
+            version = int(self.scalar("SELECT value FROM procatlas_meta WHERE key = 'schema_version'") or 0)
+        elif self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"):
+            raise WorkspaceError(f"{self.path}: a DuckDB file, but not a procatlas workspace")
+        if version > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"{self.path}: workspace schema v{version} is newer than this procatlas (v{SCHEMA_VERSION}); "
+                "upgrade procatlas")
+        if version == SCHEMA_VERSION:
+            return
+        if self.read_only:
+            raise WorkspaceError(f"{self.path}: workspace schema v{version} needs migrating; open it writable once")
+        with self.transaction():
+            if not exists:
+                self.execute("CREATE TABLE procatlas_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+                self.execute("INSERT INTO procatlas_meta VALUES ('schema_version', '0')")
+            for number, _name, sql in _migrations():
+                if number > version:
+                    for statement in _statements(sql):
+                        self.execute(statement)
+            self.execute("UPDATE procatlas_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT value FROM procatlas_meta WHERE key = 'schema_version'"))
+
+    def close(self) -> None:
+        with self._lock:
+            self.con.close()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file into statements (no semicolons inside our DDL literals)."""
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

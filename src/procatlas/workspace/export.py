@@ -1,0 +1,98 @@
+"""Writing a process (or the whole workspace) back out as XES, CSV, Parquet or OCEL 2.0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+
+from procatlas.errors import InputError
+from procatlas.workspace.core import Workspace
+
+# The flattened case view of one process, in event order: cases in the order their first
+# event was read, events by (timestamp, position).
+CASE_VIEW_SQL = """
+    SELECT o.id AS case_id, o.attributes::VARCHAR AS case_attributes, e.activity, e.timestamp,
+           e.lifecycle, e.resource, e."group" AS grp, e.start_timestamp, e.id AS event_id,
+           e.attributes::VARCHAR AS attributes
+    FROM event_object eo
+    JOIN object o ON o.oid = eo.oid
+    JOIN event e ON e.eid = eo.eid
+    WHERE o.type = ?
+    ORDER BY min(e.eid) OVER (PARTITION BY o.oid), o.oid, e.timestamp, e.eid
+"""
+
+CASE_SUFFIXES = (".xes", ".xes.gz", ".csv", ".csv.gz", ".parquet")
+OCEL_SUFFIXES = (".json", ".jsonocel", ".sqlite")
+
+
+def processes(ws: Workspace) -> list[str]:
+    return [r[0] for r in ws.rows(
+        "SELECT DISTINCT o.type FROM object o JOIN event_object eo USING (oid) ORDER BY 1")]
+
+
+def case_view_batches(ws: Workspace, process: str, batch_rows: int = 200_000) -> Iterator[pa.RecordBatch]:
+    result = ws.execute(CASE_VIEW_SQL, [process])
+    reader = result.fetch_record_batch(batch_rows)
+    yield from reader
+
+
+def attribute_types(ws: Workspace, process: str | None = None) -> dict[tuple[str, str], str]:
+    """(scope, name) -> XES type, as declared by the sources the process came from."""
+    if process is None:
+        rows = ws.rows("SELECT DISTINCT scope, name, type FROM attribute_type ORDER BY source_id")
+    else:
+        rows = ws.rows("""
+            SELECT DISTINCT a.scope, a.name, a.type FROM attribute_type a
+            WHERE a.source_id IN (SELECT DISTINCT source_id FROM object WHERE type = ?)
+            ORDER BY 1, 2""", [process])
+    return {(scope, name): type_ for scope, name, type_ in rows}
+
+
+def export(ws: Workspace, to: Path, *, process: str | None = None) -> dict:
+    """Write ``process`` (case-centric formats) or the whole workspace (OCEL 2.0) to ``to``."""
+    name = to.name.lower()
+    if name.endswith(OCEL_SUFFIXES) and process is None:
+        return _export_ocel(ws, to)
+    if not name.endswith(CASE_SUFFIXES):
+        raise InputError("unknown export format; use .xes, .xes.gz, .csv, .parquet (with --process) "
+                         "or .json/.jsonocel/.sqlite for OCEL 2.0 of the whole workspace", path=to)
+    if process is None:
+        raise InputError("--process is required for a case-centric export; processes: "
+                         + ", ".join(processes(ws)), path=to)
+    if process not in processes(ws):
+        raise InputError(f"no process '{process}' in the workspace; processes: " + ", ".join(processes(ws)))
+    batches = case_view_batches(ws, process)
+    if name.endswith((".xes", ".xes.gz")):
+        from procatlas.io.xes_write import write_xes
+        events = write_xes(to, batches, attribute_types(ws, process), process=process)
+    elif name.endswith(".parquet"):
+        from procatlas.io.table_write import write_parquet
+        events = write_parquet(to, batches)
+    else:
+        from procatlas.io.table_write import write_csv
+        events = write_csv(to, batches)
+    return {"path": str(to), "process": process, "events": events}
+
+
+def _export_ocel(ws: Workspace, to: Path) -> dict:
+    from procatlas.io import ocel_write
+    tables = {
+        "events": ws.arrow("""SELECT coalesce(id, 'e' || eid) AS event_id, activity, timestamp,
+                                     attributes::VARCHAR AS attributes FROM event ORDER BY eid"""),
+        "objects": ws.arrow("SELECT id AS object_id, type, attributes::VARCHAR AS attributes FROM object ORDER BY oid"),
+        "event_objects": ws.arrow("""
+            SELECT coalesce(e.id, 'e' || e.eid) AS event_id, o.id AS object_id, eo.qualifier
+            FROM event_object eo JOIN event e USING (eid) JOIN object o USING (oid) ORDER BY e.eid"""),
+        "object_objects": ws.arrow("""
+            SELECT s.id AS source_id, t.id AS target_id, oo.qualifier FROM object_object oo
+            JOIN object s ON s.oid = oo.source_oid JOIN object t ON t.oid = oo.target_oid"""),
+        "object_changes": ws.arrow("""
+            SELECT o.id AS object_id, c.name, c.value::VARCHAR AS value, c.timestamp
+            FROM object_change c JOIN object o USING (oid) ORDER BY c.timestamp"""),
+    }
+    writer = ocel_write.write_ocel2_sqlite if to.name.lower().endswith(".sqlite") else ocel_write.write_ocel2_json
+    writer(to, **tables, attribute_types=attribute_types(ws))
+    return {"path": str(to), "process": None, "events": tables["events"].num_rows,
+            "objects": tables["objects"].num_rows}

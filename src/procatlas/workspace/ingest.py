@@ -1,0 +1,310 @@
+"""Ingestion: one file, one transaction; staged rows are validated, rejected or stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from procatlas.errors import InputError
+from procatlas.io import ReadOptions, detect_format, process_name
+from procatlas.io._stage import STAGE_COLUMNS, Stager, stage_table
+from procatlas.io.readers import CASE_CENTRIC, reader_for
+from procatlas.model.results import IngestReport, SourceReport
+from procatlas.workspace.core import Workspace
+from procatlas.workspace.timeparse import check_timezone, utc_from_text
+
+Progress = Callable[[str, int, int], None]  # (path, consumed bytes, total bytes)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ingest(ws: Workspace, paths: list[Path], options: ReadOptions, *,
+           progress: Progress | None = None) -> IngestReport:
+    """Ingest each file in its own transaction; stop at the first unusable file."""
+    check_timezone(options.timezone)
+    if options.process is not None and not options.process.strip():
+        raise InputError("--process must not be empty")
+    reports = []
+    for path in paths:
+        reports.append(ingest_file(ws, Path(path), options, progress=progress))
+    return IngestReport(tuple(reports))
+
+
+def ingest_file(ws: Workspace, path: Path, options: ReadOptions, *,
+                progress: Progress | None = None) -> SourceReport:
+    check_timezone(options.timezone)
+    if not path.exists():
+        raise InputError("no such file", path=path)
+    if path.is_dir():
+        raise InputError("is a directory, not a file", path=path)
+    fmt = detect_format(path)
+    sha = file_sha256(path)
+    done = ws.rows("SELECT source_id, process, events, objects, rejected, imported_at FROM source WHERE sha256 = ?",
+                   [sha])
+    if done:
+        sid, process, events, objects, rejected, when = done[0]
+        return SourceReport(str(path), sha, process, fmt, events, objects, rejected, skipped=True,
+                            notes=(f"already ingested as source {sid} on {when:%Y-%m-%d %H:%M} UTC; nothing changed",))
+    case_centric = fmt in CASE_CENTRIC
+    process = (options.process or process_name(path)) if case_centric else None
+    total = path.stat().st_size
+
+    def advance(consumed: int) -> None:
+        if progress is not None:
+            progress(str(path), consumed, total)
+
+    reader = reader_for(fmt)
+    with ws.transaction():
+        stager = Stager(ws.execute, progress=advance)
+        reader(path, stager, options)
+        source_id = int(ws.scalar("SELECT coalesce(max(source_id), 0) + 1 FROM source"))
+        ws.execute(f"SET TimeZone = '{options.timezone}'")
+        try:
+            if case_centric:
+                events, objects, notes = _finalize_case_centric(ws, source_id, process)
+            else:
+                events, objects, notes = _finalize_object_centric(ws, source_id)
+        finally:
+            ws.execute("SET TimeZone = 'UTC'")
+        rejected = _store_rejects(ws, source_id)
+        ws.execute(
+            "INSERT INTO attribute_type SELECT DISTINCT ?, scope, name, type FROM stage_attribute", [source_id])
+        notes = stager.notes + notes
+        if rejected:
+            notes.append(f"{rejected} rows rejected; see `procatlas rejects` or the reject table")
+        ws.execute(
+            "INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [source_id, str(path.resolve()), fmt, sha, total, process,
+             json.dumps({k: v for k, v in options.mapping.as_dict().items() if v} | stager.detected),
+             options.timezone, events, objects, rejected, json.dumps(notes),
+             datetime.now(timezone.utc).replace(tzinfo=None)])
+        for kind in STAGE_COLUMNS:
+            ws.execute(f"DROP TABLE IF EXISTS {stage_table(kind)}")
+        _drop_temp(ws)
+    advance(total)
+    return SourceReport(str(path), sha, process, fmt, events, objects, rejected, notes=tuple(notes))
+
+
+_TEMP = ("fin_event", "fin_object", "fin_case")
+
+
+def _drop_temp(ws: Workspace) -> None:
+    for name in _TEMP:
+        ws.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _reject_reason_sql(tz: str) -> str:
+    """CASE expression naming why a staged event cannot be stored (NULL when it can)."""
+    return f"""
+        CASE
+          WHEN activity IS NULL OR trim(activity) = '' THEN 'empty activity'
+          WHEN t IS NULL AND (ts_text IS NULL OR trim(ts_text) = '') THEN 'missing timestamp'
+          WHEN t IS NULL THEN 'unparseable timestamp ''' || ts_text || ''''
+        END"""
+
+
+def _finalize_case_centric(ws: Workspace, source_id: int, process: str) -> tuple[int, int, list[str]]:
+    tz = ws.scalar("SELECT current_setting('TimeZone')")
+    notes: list[str] = []
+    ws.execute(f"""
+        CREATE TEMP TABLE fin_event AS
+        WITH parsed AS (
+            SELECT *,
+                   coalesce(ts, {utc_from_text('ts_text', tz)}) AS t,
+                   coalesce(start_ts, {utc_from_text("nullif(trim(start_ts_text), '')", tz)}) AS st
+            FROM stage_case_event
+        ), flagged AS (
+            SELECT *,
+                   CASE
+                     WHEN case_id IS NULL OR trim(case_id) = '' THEN 'missing case id'
+                     ELSE {_reject_reason_sql(tz)}
+                   END AS base_reason,
+                   CASE WHEN event_id IS NOT NULL
+                        THEN row_number() OVER (PARTITION BY event_id ORDER BY position) END AS id_rank
+            FROM parsed
+        )
+        SELECT * EXCLUDE (base_reason, id_rank),
+               coalesce(base_reason,
+                 CASE WHEN nullif(trim(start_ts_text), '') IS NOT NULL AND st IS NULL
+                      THEN 'unparseable start timestamp ''' || start_ts_text || '''' END,
+                 CASE WHEN id_rank > 1 THEN 'duplicate event id ''' || event_id || '''' END) AS reason
+        FROM flagged""")
+    _check_positions(ws, "fin_event")
+    ws.execute("""
+        INSERT INTO stage_reject
+        SELECT location, reason,
+               to_json(struct_pack(case_id, activity, ts_text, start_ts_text, lifecycle, resource, grp,
+                                   event_id, attributes))::VARCHAR
+        FROM fin_event WHERE reason IS NOT NULL""")
+    # Cases: every case with an accepted event, plus traces that had attributes but no events.
+    ws.execute("""
+        CREATE TEMP TABLE fin_case AS
+        WITH ids AS (
+            SELECT DISTINCT case_id FROM fin_event WHERE reason IS NULL
+            UNION SELECT DISTINCT case_id FROM stage_case WHERE case_id IS NOT NULL AND trim(case_id) <> ''
+        ), attrs AS (SELECT case_id, any_value(attributes) AS attributes FROM stage_case GROUP BY case_id)
+        SELECT ids.case_id, attrs.attributes, o.oid AS existing_oid
+        FROM ids LEFT JOIN attrs USING (case_id)
+        LEFT JOIN object o ON o.type = ? AND o.id = ids.case_id""", [process])
+    merged = ws.scalar("SELECT count(*) FROM fin_case WHERE existing_oid IS NOT NULL")
+    if merged:
+        notes.append(f"{merged} case ids already existed in process '{process}'; their events were added to them")
+    base_oid = ws.scalar("SELECT coalesce(max(oid), -1) + 1 FROM object")
+    ws.execute("""
+        CREATE TEMP TABLE fin_object AS
+        SELECT case_id, coalesce(existing_oid, ? + row_number() OVER (ORDER BY case_id) - 1) AS oid,
+               existing_oid IS NULL AS is_new, attributes
+        FROM fin_case""", [base_oid])
+    ws.execute("INSERT INTO object SELECT oid, case_id, ?, ?, attributes FROM fin_object WHERE is_new",
+               [process, source_id])
+    base_eid = ws.scalar("SELECT coalesce(max(eid), -1) + 1 FROM event")
+    ws.execute("""
+        INSERT INTO event
+        SELECT ? + position, event_id, ?, position, activity, t, lifecycle, resource, grp, st, attributes
+        FROM fin_event WHERE reason IS NULL""", [base_eid, source_id])
+    events = ws.scalar("SELECT count(*) FROM fin_event WHERE reason IS NULL")
+    ws.execute("""
+        INSERT INTO event_object
+        SELECT ? + f.position, o.oid, NULL FROM fin_event f JOIN fin_object o USING (case_id)
+        WHERE f.reason IS NULL""", [base_eid])
+    objects = ws.scalar("SELECT count(*) FROM fin_object WHERE is_new")
+    return events, objects, notes
+
+
+def _check_positions(ws: Workspace, table: str) -> None:
+    dup = ws.scalar(f"SELECT count(*) - count(DISTINCT position) FROM {table}")
+    if dup:
+        raise RuntimeError(f"reader produced {dup} duplicate event positions")  # a bug, not user input
+
+
+def _finalize_object_centric(ws: Workspace, source_id: int) -> tuple[int, int, list[str]]:
+    tz = ws.scalar("SELECT current_setting('TimeZone')")
+    notes: list[str] = []
+    ws.execute(f"""
+        CREATE TEMP TABLE fin_event AS
+        WITH parsed AS (SELECT *, coalesce(ts, {utc_from_text('ts_text', tz)}) AS t FROM stage_event),
+        flagged AS (
+            SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY position) AS id_rank FROM parsed
+        )
+        SELECT * EXCLUDE (id_rank),
+               CASE WHEN event_id IS NULL OR trim(event_id) = '' THEN 'missing event id'
+                    ELSE coalesce({_reject_reason_sql(tz)},
+                                  CASE WHEN id_rank > 1 THEN 'duplicate event id ''' || event_id || '''' END)
+               END AS reason
+        FROM flagged""")
+    _check_positions(ws, "fin_event")
+    ws.execute("""
+        INSERT INTO stage_reject
+        SELECT location, reason,
+               to_json(struct_pack(event_id, activity, ts_text, lifecycle, resource, attributes))::VARCHAR
+        FROM fin_event WHERE reason IS NOT NULL""")
+    base_eid = ws.scalar("SELECT coalesce(max(eid), -1) + 1 FROM event")
+    ws.execute("""
+        INSERT INTO event
+        SELECT ? + position, event_id, ?, position, activity, t, lifecycle, resource, NULL, NULL, attributes
+        FROM fin_event WHERE reason IS NULL""", [base_eid, source_id])
+    events = ws.scalar("SELECT count(*) FROM fin_event WHERE reason IS NULL")
+
+    # Objects: duplicates within the file are rejected; an object already in the workspace
+    # (same type and id, e.g. from an earlier extract) is reused, not duplicated.
+    ws.execute("""
+        CREATE TEMP TABLE fin_case AS
+        SELECT *, row_number() OVER (PARTITION BY object_id ORDER BY rowid) AS id_rank
+        FROM (SELECT rowid, * FROM stage_object)""")
+    ws.execute("""
+        INSERT INTO stage_reject
+        SELECT NULL,
+               CASE WHEN object_id IS NULL OR trim(object_id) = '' THEN 'missing object id'
+                    WHEN type IS NULL OR trim(type) = '' THEN 'object ''' || object_id || ''' has no type'
+                    ELSE 'duplicate object id ''' || object_id || '''' END,
+               to_json(struct_pack(object_id, type, attributes))::VARCHAR
+        FROM fin_case
+        WHERE object_id IS NULL OR trim(object_id) = '' OR type IS NULL OR trim(type) = '' OR id_rank > 1""")
+    base_oid = ws.scalar("SELECT coalesce(max(oid), -1) + 1 FROM object")
+    ws.execute("""
+        CREATE TEMP TABLE fin_object AS
+        WITH ok AS (
+            SELECT object_id, type, attributes FROM fin_case
+            WHERE id_rank = 1 AND object_id IS NOT NULL AND trim(object_id) <> ''
+              AND type IS NOT NULL AND trim(type) <> ''
+        )
+        SELECT ok.object_id, ok.type, ok.attributes, o.oid AS existing_oid,
+               coalesce(o.oid, ? + row_number() OVER (ORDER BY o.oid IS NOT NULL, ok.object_id) - 1) AS oid
+        FROM ok LEFT JOIN object o ON o.type = ok.type AND o.id = ok.object_id""", [base_oid])
+    ws.execute("""INSERT INTO object SELECT oid, object_id, type, ?, attributes
+                  FROM fin_object WHERE existing_oid IS NULL""", [source_id])
+    objects = ws.scalar("SELECT count(*) FROM fin_object WHERE existing_oid IS NULL")
+    reused = ws.scalar("SELECT count(*) FROM fin_object WHERE existing_oid IS NOT NULL")
+    if reused:
+        notes.append(f"{reused} objects already existed in the workspace and were linked, not duplicated")
+
+    # Objects referenced but defined elsewhere: an earlier source's object with the same id.
+    ws.execute("""
+        CREATE OR REPLACE TEMP VIEW fin_object_ref AS
+        SELECT object_id, oid FROM fin_object
+        UNION ALL
+        SELECT o.id, min(o.oid) FROM object o
+        WHERE o.source_id <> ? AND o.id NOT IN (SELECT object_id FROM fin_object)
+        GROUP BY o.id""", [source_id])
+    ws.execute("""
+        CREATE OR REPLACE TEMP VIEW fin_event_ref AS
+        SELECT event_id, ? + position AS eid FROM fin_event WHERE reason IS NULL""", [base_eid])
+    ws.execute("""
+        INSERT INTO stage_reject
+        SELECT NULL,
+               CASE WHEN e.eid IS NULL THEN 'link refers to event ''' || coalesce(l.event_id, '') || ''' that does not exist or was rejected'
+                    ELSE 'event ''' || l.event_id || ''' refers to object ''' || coalesce(l.object_id, '') || ''' that does not exist' END,
+               to_json(struct_pack(l.event_id, l.object_id, l.qualifier))::VARCHAR
+        FROM stage_event_object l
+        LEFT JOIN fin_event_ref e USING (event_id) LEFT JOIN fin_object_ref o USING (object_id)
+        WHERE e.eid IS NULL OR o.oid IS NULL""")
+    ws.execute("""
+        INSERT INTO event_object
+        SELECT e.eid, o.oid, l.qualifier FROM stage_event_object l
+        JOIN fin_event_ref e USING (event_id) JOIN fin_object_ref o USING (object_id)""")
+    ws.execute("""
+        INSERT INTO stage_reject
+        SELECT NULL, 'object relation refers to object ''' ||
+                     CASE WHEN s.oid IS NULL THEN coalesce(l.source_id, '') ELSE coalesce(l.target_id, '') END ||
+                     ''' that does not exist',
+               to_json(struct_pack(l.source_id, l.target_id, l.qualifier))::VARCHAR
+        FROM stage_object_object l
+        LEFT JOIN fin_object_ref s ON s.object_id = l.source_id
+        LEFT JOIN fin_object_ref t ON t.object_id = l.target_id
+        WHERE s.oid IS NULL OR t.oid IS NULL""")
+    ws.execute("""
+        INSERT INTO object_object
+        SELECT s.oid, t.oid, l.qualifier, ? FROM stage_object_object l
+        JOIN fin_object_ref s ON s.object_id = l.source_id
+        JOIN fin_object_ref t ON t.object_id = l.target_id""", [source_id])
+    ws.execute(f"""
+        CREATE OR REPLACE TEMP VIEW fin_change AS
+        SELECT c.*, o.oid, coalesce(c.ts, {utc_from_text('c.ts_text', tz)}) AS t
+        FROM stage_object_change c LEFT JOIN fin_object_ref o USING (object_id)""")
+    ws.execute("""
+        INSERT INTO stage_reject
+        SELECT NULL,
+               CASE WHEN oid IS NULL THEN 'attribute change of object ''' || coalesce(object_id, '') || ''' that does not exist'
+                    ELSE 'unparseable timestamp ''' || coalesce(ts_text, '') || ''' in attribute change' END,
+               to_json(struct_pack(object_id, name, value, ts_text))::VARCHAR
+        FROM fin_change WHERE oid IS NULL OR (t IS NULL AND ts_text IS NOT NULL)""")
+    ws.execute("""
+        INSERT INTO object_change SELECT oid, name, value, t, ? FROM fin_change
+        WHERE oid IS NOT NULL AND NOT (t IS NULL AND ts_text IS NOT NULL)""", [source_id])
+    for view in ("fin_change", "fin_event_ref", "fin_object_ref"):
+        ws.execute(f"DROP VIEW IF EXISTS {view}")
+    return events, objects, notes
+
+
+def _store_rejects(ws: Workspace, source_id: int) -> int:
+    ws.execute("INSERT INTO reject SELECT ?, location, reason, raw FROM stage_reject", [source_id])
+    return int(ws.scalar("SELECT count(*) FROM stage_reject"))
