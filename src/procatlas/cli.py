@@ -22,7 +22,7 @@ from procatlas.errors import AtlasError
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Map how an organisation really works from its event data.")
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Format(str, Enum):
@@ -139,22 +139,25 @@ def export(
     _emit(result, format)
 
 
+def _fail(message: str, code: int) -> None:
+    """One unwrapped line on stderr, then exit (rich would wrap long paths)."""
+    print(" ".join(message.split()), file=sys.stderr)
+    sys.exit(code)
+
+
 def main() -> None:
     """Entry point: user mistakes are one line and exit 2; bugs exit 1 (traceback with PROCATLAS_DEBUG=1)."""
     try:
         app(standalone_mode=False)
     except AtlasError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False)
-        sys.exit(exc.exit_code)
+        _fail(f"error: {exc}", exc.exit_code)
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
         sys.exit(code or 0)
     except (typer.BadParameter, typer.Abort) as exc:  # pragma: no cover - click formats these
-        err.print(f"error: {exc}", markup=False)
-        sys.exit(2)
+        _fail(f"error: {exc}", 2)
     except KeyboardInterrupt:
-        err.print("interrupted; the workspace is unchanged by the unfinished step")
-        sys.exit(130)
+        _fail("interrupted; the workspace is unchanged by the unfinished step", 130)
     except Exception as exc:  # noqa: BLE001 - last line of defence
         import click
         if isinstance(exc, click.ClickException):
@@ -162,9 +165,7 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if os.environ.get("PROCATLAS_DEBUG"):
             raise
-        err.print(f"internal error: {type(exc).__name__}: {exc} (set PROCATLAS_DEBUG=1 for the traceback)",
-                  markup=False)
-        sys.exit(1)
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set PROCATLAS_DEBUG=1 for the traceback)", 1)
 
 
 if __name__ == "__main__":
