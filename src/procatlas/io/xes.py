@@ -138,15 +138,19 @@ def read_xes(path: Path, stager: Stager, options: ReadOptions) -> None:
 
 def _read(path: Path, stream: Any, counter: Any, stager: Stager, options: ReadOptions) -> None:
     mapping = options.mapping
-    role_key: dict[int, str | None] = {}
+    # attribute key -> role slot: the XES standard keys first, then what the user mapped
+    # (so mapping resource='org:group' takes org:group away from the group role)
+    explicit: dict[str, int] = {"identity:id": _EID}
     for role, default in _ROLE_DEFAULTS.items():
-        role_key[_ROLE_SLOT[role]] = getattr(mapping, role) or default
+        if default is not None and not getattr(mapping, role):
+            explicit[default] = _ROLE_SLOT[role]
+    for role in _ROLE_DEFAULTS:
+        if getattr(mapping, role):
+            explicit[getattr(mapping, role)] = _ROLE_SLOT[role]
     case_key = mapping.case or "concept:name"
     if case_key.startswith("case:"):
         case_key = case_key[len("case:"):]  # pm4py's flattened spelling names the trace attribute
-    start_key_given = role_key[_START] is not None
-    explicit = {k: slot for slot, k in role_key.items() if k is not None}
-    explicit.setdefault("identity:id", _EID)
+    start_key_given = bool(mapping.start_timestamp)
 
     slot_of: dict[str | None, int] = {}  # attribute key -> role slot (or _NO_SLOT); cached
 
