@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
@@ -91,7 +92,12 @@ class Workspace:
         """Run a query and return its result as an Arrow table."""
         with self._lock:
             result = self.execute(sql, params)
-            return result.fetch_arrow_table() if hasattr(result, "fetch_arrow_table") else result.arrow()
+            # DuckDB 2 renamed fetch_arrow_table() to to_arrow_table() and warns about a copy
+            # that is harmless for the small summaries read this way
+            fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                return fetch()
 
     def rows(self, sql: str, params: list | tuple | None = None) -> list[tuple]:
         with self._lock:

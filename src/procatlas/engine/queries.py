@@ -1,0 +1,227 @@
+"""The event-level SQL of discovery, written once (plain DuckDB SQL that sqlglot can transpile).
+
+A *selection* is two temporary tables built from a process and its filters:
+
+- ``{ev}``: the kept events of the process, one row per (case, event): cid, eid, activity, ts,
+  start_ts, lifecycle.  Within a case events are ordered by (timestamp, eid); eid increases in
+  file order, so ties keep file order exactly like a stable sort by timestamp;
+- ``{cases}``: one row per kept case: cid, case_id, n (events), first_ts, last_ts, duration_s,
+  trace (list of activities in order) and ``variant`` (1 = most frequent variant).
+
+Every summary below reads only these two tables.  Placeholders in braces are table names
+filled by the engine; values always travel as ``?`` parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from procatlas.model.discovery import Filters
+
+# Columns of the event table that filters can address by name (the rest are JSON attributes).
+EVENT_COLUMNS = {"activity": "e.activity", "resource": "e.resource", "group": 'e."group"',
+                 "lifecycle": "e.lifecycle"}
+
+EVENTS_SQL = """
+CREATE TEMP TABLE {ev} AS
+SELECT eo.oid AS cid, e.eid, e.activity, e.timestamp AS ts, e.start_timestamp AS start_ts, e.lifecycle
+FROM event_object eo
+JOIN object o ON o.oid = eo.oid
+JOIN event e ON e.eid = eo.eid
+WHERE o.type = ? {where}
+"""
+
+CASES_SQL = """
+CREATE TEMP TABLE {cases} AS
+WITH c AS (
+    SELECT ev.cid, any_value(o.id) AS case_id, count(*) AS n, min(ev.ts) AS first_ts, max(ev.ts) AS last_ts,
+           date_diff('microsecond', min(ev.ts), max(ev.ts)) / 1e6 AS duration_s,
+           list(ev.activity ORDER BY ev.ts, ev.eid) AS trace
+    FROM {ev} ev JOIN object o ON o.oid = ev.cid
+    GROUP BY ev.cid
+    {having}
+), v AS (
+    SELECT trace, count(*) AS cnt, row_number() OVER (ORDER BY count(*) DESC, trace) AS variant
+    FROM c GROUP BY trace
+)
+SELECT c.*, v.variant
+FROM c JOIN v ON v.trace = c.trace
+{variant_where}
+"""
+
+# Drop events of cases removed by case-level filters (run only when some were removed).
+PRUNE_EVENTS_SQL = "DELETE FROM {ev} WHERE cid NOT IN (SELECT cid FROM {cases})"
+
+TOTALS_SQL = "SELECT count(*) AS cases, coalesce(sum(n), 0) AS events FROM {cases}"
+
+# Counting summaries come from the variant table (one row per distinct trace): exact, and
+# small whatever the number of events.
+_VARIANT_STEPS = """
+WITH v AS (
+    SELECT variant, any_value(trace) AS trace, count(*) AS cnt FROM {cases} GROUP BY variant
+), steps AS (
+    SELECT v.variant, v.cnt, v.trace[i] AS source, v.trace[i + 1] AS target
+    FROM v, range(1, len(v.trace)) r(i)
+), per_variant AS (
+    SELECT variant, any_value(cnt) AS cnt, source, target, count(*) AS occurrences
+    FROM steps GROUP BY variant, source, target
+)"""
+
+DFG_COUNTS_SQL = _VARIANT_STEPS + """
+SELECT source, target, sum(cnt * occurrences) AS frequency, sum(cnt) AS cases
+FROM per_variant
+GROUP BY source, target
+ORDER BY frequency DESC, source, target
+"""
+
+# Transition times need the events: consecutive events of a case, ordered by (timestamp, eid).
+DFG_SQL = """
+WITH pairs AS (
+    SELECT cid, activity AS source, lead(activity) OVER w AS target,
+           date_diff('microsecond', ts, lead(ts) OVER w) / 1e6 AS d
+    FROM {ev}
+    WINDOW w AS (PARTITION BY cid ORDER BY ts, eid)
+)
+SELECT source, target, count(*) AS frequency, count(DISTINCT cid) AS cases,
+       avg(d) AS mean_s, median(d) AS median_s, quantile_cont(d, 0.9) AS p90_s, max(d) AS max_s
+FROM pairs
+WHERE target IS NOT NULL
+GROUP BY source, target
+ORDER BY frequency DESC, source, target
+"""
+
+START_SQL = """
+SELECT trace[1] AS activity, count(*) AS cases FROM {cases} GROUP BY 1 ORDER BY cases DESC, activity
+"""
+
+END_SQL = """
+SELECT trace[len(trace)] AS activity, count(*) AS cases FROM {cases} GROUP BY 1 ORDER BY cases DESC, activity
+"""
+
+# Service time: a START is paired with the COMPLETE of the same case and activity that has
+# the same ordinal among its kind (first start with first complete, ...), the usual FIFO
+# pairing of lifecycle logs; events with their own start timestamp are measured directly.
+ACTIVITIES_SQL = """
+WITH v AS (
+    SELECT variant, any_value(trace) AS trace, count(*) AS cnt FROM {cases} GROUP BY variant
+), occ AS (
+    SELECT variant, any_value(cnt) AS cnt, a.activity, count(*) AS occurrences
+    FROM v, unnest(v.trace) a(activity) GROUP BY variant, a.activity
+), counts AS (
+    SELECT activity, sum(cnt * occurrences) AS events, sum(cnt) AS cases FROM occ GROUP BY activity
+), s AS (
+    SELECT cid, activity, ts, row_number() OVER (PARTITION BY cid, activity ORDER BY ts, eid) AS r
+    FROM {ev} WHERE lower(lifecycle) = 'start'
+), c AS (
+    SELECT cid, activity, ts, row_number() OVER (PARTITION BY cid, activity ORDER BY ts, eid) AS r
+    FROM {ev} WHERE lower(lifecycle) = 'complete'
+), d AS (
+    SELECT c.activity, date_diff('microsecond', s.ts, c.ts) / 1e6 AS service_s
+    FROM s JOIN c ON c.cid = s.cid AND c.activity = s.activity AND c.r = s.r
+    WHERE c.ts >= s.ts
+    UNION ALL
+    SELECT activity, date_diff('microsecond', start_ts, ts) / 1e6 AS service_s
+    FROM {ev} WHERE start_ts IS NOT NULL AND ts >= start_ts
+), st AS (
+    SELECT activity, count(*) AS timed, avg(service_s) AS service_mean_s, median(service_s) AS service_median_s,
+           quantile_cont(service_s, 0.9) AS service_p90_s, max(service_s) AS service_max_s
+    FROM d GROUP BY activity
+)
+SELECT counts.activity, counts.events, counts.cases, coalesce(st.timed, 0) AS timed,
+       st.service_mean_s, st.service_median_s, st.service_p90_s, st.service_max_s
+FROM counts LEFT JOIN st ON st.activity = counts.activity
+ORDER BY counts.events DESC, counts.activity
+"""
+
+VARIANTS_SQL = """
+SELECT variant, any_value(trace) AS activities, count(*) AS cases,
+       count(*) / (SELECT count(*) FROM {cases}) AS share,
+       avg(duration_s) AS mean_s, median(duration_s) AS median_s,
+       quantile_cont(duration_s, 0.9) AS p90_s, min(duration_s) AS min_s, max(duration_s) AS max_s
+FROM {cases}
+GROUP BY variant
+ORDER BY variant
+"""
+
+CASE_DURATIONS_SQL = """
+SELECT case_id, n AS events, first_ts AS "start", last_ts AS "end", duration_s, variant
+FROM {cases}
+ORDER BY first_ts, cid
+"""
+
+
+def _json_path(name: str) -> str:
+    return '$."' + name.replace('"', '\\"') + '"'
+
+
+def _in(expr: str, values: tuple[str, ...], params: list) -> str:
+    params.extend(values)
+    return f"{expr} IN ({', '.join('?' * len(values))})"
+
+
+def event_where(filters: Filters) -> tuple[str, list[Any]]:
+    """``AND ...`` conditions on event e / object o for the event-level and case-attribute filters."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for name, values in filters.event_attributes:
+        if name in EVENT_COLUMNS:
+            parts.append(_in(EVENT_COLUMNS[name], values, params))
+        else:
+            params.append(_json_path(name))
+            parts.append(_in("json_extract_string(e.attributes, ?)", values, params))
+    for name, values in filters.case_attributes:
+        params.append(_json_path(name))
+        parts.append(_in("json_extract_string(o.attributes, ?)", values, params))
+    if filters.time_mode == "trim":
+        if filters.start is not None:
+            parts.append("e.timestamp >= ?")
+            params.append(filters.start)
+        if filters.end is not None:
+            parts.append("e.timestamp <= ?")
+            params.append(filters.end)
+    return "".join(f" AND {p}" for p in parts), params
+
+
+def case_having(filters: Filters) -> tuple[str, list[Any]]:
+    """``HAVING ...`` for the case-level filters evaluated on the grouped events of a case."""
+    parts: list[str] = []
+    params: list[Any] = []
+    lo, hi, mode = filters.start, filters.end, filters.time_mode
+    if mode != "trim" and (lo is not None or hi is not None):
+        first, last = "min(ev.ts)", "max(ev.ts)"
+        if mode == "contained":
+            checks = [(first, ">=", lo), (last, "<=", hi)]
+        elif mode == "started":
+            checks = [(first, ">=", lo), (first, "<=", hi)]
+        elif mode == "completed":
+            checks = [(last, ">=", lo), (last, "<=", hi)]
+        else:  # intersecting
+            checks = [(last, ">=", lo), (first, "<=", hi)]
+        for expr, op, value in checks:
+            if value is not None:
+                parts.append(f"{expr} {op} ?")
+                params.append(value)
+    if filters.with_activities:
+        parts.append("bool_or(" + _in("ev.activity", filters.with_activities, params) + ")")
+    if filters.without_activities:
+        parts.append("NOT bool_or(" + _in("ev.activity", filters.without_activities, params) + ")")
+    duration = "date_diff('microsecond', min(ev.ts), max(ev.ts)) / 1e6"
+    if filters.min_duration is not None:
+        parts.append(f"{duration} >= ?")
+        params.append(filters.min_duration)
+    if filters.max_duration is not None:
+        parts.append(f"{duration} <= ?")
+        params.append(filters.max_duration)
+    return ("HAVING " + " AND ".join(parts)) if parts else "", params
+
+
+def variant_where(filters: Filters) -> tuple[str, list[Any]]:
+    parts: list[str] = []
+    params: list[Any] = []
+    if filters.top_variants is not None:
+        parts.append("v.variant <= ?")
+        params.append(int(filters.top_variants))
+    if filters.min_variant_share is not None:
+        parts.append("v.cnt >= ? * (SELECT count(*) FROM c)")
+        params.append(float(filters.min_variant_share))
+    return ("WHERE " + " AND ".join(parts)) if parts else "", params
