@@ -1,0 +1,1 @@
+"""Layout and SVG rendering of results; consumes results, never recomputes them."""
