@@ -120,6 +120,11 @@ class Workspace:
                 raise
             self.execute("COMMIT")
 
+    def process(self, name: str) -> "Process":  # noqa: F821 - lazy import keeps layers light
+        """The process ``name`` (an object type used as case notion): summaries, maps, models."""
+        from procatlas.process import Process
+        return Process(self, name)
+
     # -- schema ----------------------------------------------------------------------------
     def _migrate(self) -> None:
         exists = self.scalar(

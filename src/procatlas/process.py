@@ -1,0 +1,181 @@
+"""The Process facade: summaries, maps and models of one process (object type as case notion)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pyarrow as pa
+
+from procatlas.engine import DuckDBEngine, Engine, Selection
+from procatlas.errors import InputError
+from procatlas.mining import dfg_filter
+from procatlas.model.discovery import (
+    VIEWS,
+    ActivityStats,
+    CaseDurations,
+    Dfg,
+    DiscoveryResult,
+    Filters,
+    MapEdge,
+    MapNode,
+    ProcessMap,
+    Variants,
+)
+from procatlas.workspace.core import Workspace
+
+
+def _filters(filters: Filters | None, where: dict[str, Any]) -> Filters:
+    if filters is not None and where:
+        return filters.replace(**where)
+    if filters is not None:
+        return filters
+    try:
+        return Filters(**where)
+    except TypeError as exc:
+        raise InputError(f"unknown filter: {exc}") from None
+
+
+def _share(value: float, what: str) -> float:
+    """Sliders take a share 0..1; 1 < value <= 100 is read as a percentage."""
+    v = float(value)
+    if 1 < v <= 100:
+        v /= 100
+    if not 0 <= v <= 1:
+        raise InputError(f"{what} must be a share between 0 and 1 or a percentage 0..100, not {value}")
+    return v
+
+
+def _counts(table: pa.Table) -> dict[str, int]:
+    return dict(zip(table["activity"].to_pylist(), table["cases"].to_pylist()))
+
+
+class Process:
+    """One process of a workspace; every method takes the same optional filters.
+
+    Filters are given as a :class:`~procatlas.model.discovery.Filters` or as its fields by
+    keyword (``start=``, ``end=``, ``case_attributes=``, ``top_variants=`` ...).
+
+    >>> ws = Workspace(":memory:")
+    >>> ws.process("bpic2012").dfg()  # doctest: +SKIP
+    """
+
+    def __init__(self, workspace: Workspace, name: str, *, engine: Engine | None = None):
+        self.workspace = workspace
+        self.name = name
+        self.engine: Engine = engine or DuckDBEngine(workspace)
+
+    def __repr__(self) -> str:
+        return f"Process({self.name!r})"
+
+    @contextmanager
+    def _selection(self, filters: Filters) -> Iterator[Selection]:
+        sel = self.engine.select(self.name, filters)
+        try:
+            yield sel
+        finally:
+            self.engine.release(sel)
+
+    # -- summaries --------------------------------------------------------------------------
+    def dfg(self, filters: Filters | None = None, *, performance: bool = True, **where: Any) -> Dfg:
+        """Directly-follows graph with frequencies, cases and (``performance``) transition times."""
+        f = _filters(filters, where)
+        with self._selection(f) as sel:
+            return self._dfg(sel, performance)
+
+    def _dfg(self, sel: Selection, performance: bool = True) -> Dfg:
+        return Dfg(self.name, self.engine.dfg(sel, performance=performance),
+                   _counts(self.engine.start_activities(sel)), _counts(self.engine.end_activities(sel)),
+                   sel.filters)
+
+    def activities(self, filters: Filters | None = None, **where: Any) -> ActivityStats:
+        """Events, cases and service times per activity."""
+        with self._selection(_filters(filters, where)) as sel:
+            return ActivityStats(self.name, self.engine.activities(sel))
+
+    def variants(self, filters: Filters | None = None, **where: Any) -> Variants:
+        """Variants with count, share and case duration statistics, most frequent first."""
+        with self._selection(_filters(filters, where)) as sel:
+            return Variants(self.name, self.engine.variants(sel), sel.cases)
+
+    def case_durations(self, filters: Filters | None = None, **where: Any) -> CaseDurations:
+        """One row per case: events, first and last timestamp, duration, variant."""
+        with self._selection(_filters(filters, where)) as sel:
+            return CaseDurations(self.name, self.engine.case_durations(sel))
+
+    def start_activities(self, filters: Filters | None = None, **where: Any) -> dict[str, int]:
+        with self._selection(_filters(filters, where)) as sel:
+            return _counts(self.engine.start_activities(sel))
+
+    def end_activities(self, filters: Filters | None = None, **where: Any) -> dict[str, int]:
+        with self._selection(_filters(filters, where)) as sel:
+            return _counts(self.engine.end_activities(sel))
+
+    # -- the map ----------------------------------------------------------------------------
+    def map(self, filters: Filters | None = None, *, activities: float = 1.0, paths: float = 1.0,
+            view: str = "frequency", measure: str | None = None, **where: Any) -> ProcessMap:
+        """Process map with Disco-style sliders (shares 0..1 or percentages).
+
+        ``activities`` keeps the most frequent activities; the map is then computed on the log
+        projected on them (paths around removed activities are rerouted, as in Disco).
+        ``paths`` keeps the most frequent paths plus whatever keeps every activity reachable
+        from the start and able to reach the end.
+        """
+        f = _filters(filters, where)
+        with self._selection(f) as sel:
+            stats = ActivityStats(self.name, self.engine.activities(sel))
+            return self._map(sel, stats, activities=activities, paths=paths, view=view, measure=measure)
+
+    def _map(self, sel: Selection, stats: ActivityStats, *, activities: float, paths: float, view: str,
+             measure: str | None, dfg: Dfg | None = None) -> ProcessMap:
+        if view not in VIEWS:
+            raise InputError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+        measure = measure or VIEWS[view][0]
+        if measure not in VIEWS[view]:
+            raise InputError(f"measure of the {view} view must be one of {', '.join(VIEWS[view])}, not {measure!r}")
+        a_share, p_share = _share(activities, "activities"), _share(paths, "paths")
+        events = stats.events
+        kept = dfg_filter.keep_activities(events, a_share)
+        if len(kept) < len(events):
+            attrs = dict(sel.filters.event_attributes)
+            attrs["activity"] = tuple(a for a in attrs.get("activity", kept) if a in set(kept))
+            with self._selection(sel.filters.replace(event_attributes=attrs)) as projected:
+                dfg = self._dfg(projected)
+        elif dfg is None:
+            dfg = self._dfg(sel)
+        rows = {(r["source"], r["target"]): r for r in dfg.table.to_pylist()}
+        graph = dfg_filter.graph_edges({e: r["frequency"] for e, r in rows.items()}, dfg.start, dfg.end)
+        chosen = dfg_filter.keep_paths(graph, p_share)
+        edges = []
+        for s, t in chosen:
+            r = rows.get((s, t))
+            if r is None:  # start/end edge: one per case
+                n = graph[(s, t)]
+                edges.append(MapEdge(s, t, n, n))
+            else:
+                edges.append(MapEdge(s, t, r["frequency"], r["cases"], r.get("mean_s"), r.get("median_s"),
+                                     r.get("p90_s"), r.get("max_s")))
+        by_activity = {r["activity"]: r for r in stats.table.to_pylist()}
+        nodes = tuple(MapNode(a, by_activity[a]["events"], by_activity[a]["cases"],
+                              by_activity[a].get("service_mean_s"), by_activity[a].get("service_median_s"))
+                      for a in kept)
+        return ProcessMap(self.name, nodes, tuple(edges), view=view, measure=measure, activities=a_share,
+                          paths=p_share, cases=sel.cases, events=sel.events, total_activities=len(events),
+                          total_paths=len(graph))
+
+    # -- everything -------------------------------------------------------------------------
+    def discover(self, filters: Filters | None = None, *, noise: float = 0.2, activities: float = 1.0,
+                 paths: float = 1.0, view: str = "frequency", measure: str | None = None,
+                 **where: Any) -> DiscoveryResult:
+        """Summaries, map and process models (IMf with ``noise``) of the process in one go."""
+        f = _filters(filters, where)
+        with self._selection(f) as sel:
+            dfg = self._dfg(sel)
+            stats = ActivityStats(self.name, self.engine.activities(sel))
+            variants = Variants(self.name, self.engine.variants(sel), sel.cases)
+            pmap = self._map(sel, stats, activities=activities, paths=paths, view=view, measure=measure, dfg=dfg)
+        from procatlas.mining._models import mine_models
+        tree, net, bpmn = mine_models(variants.counts, noise=noise)
+        return DiscoveryResult(self.name, sel.cases, sel.events, dfg, stats, variants, pmap, noise=noise,
+                               tree=tree, net=net, bpmn=bpmn, filters=f)
