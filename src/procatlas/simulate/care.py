@@ -61,6 +61,7 @@ def run(sim: Sim, n: int) -> None:
     c_r = pick(rng, org, "Customer Care", len(c_i), role="Care Agent")
     c_t = start[c_i] + 180 + rng.integers(0, 600, len(c_i))  # the call ends a few minutes in
     agent[c_i] = c_r
+    start[c_i] = c_t  # a call's complaint starts when it is logged
     add("Take complaint call", c_i, c_t, c_r, g_care)
     tri = np.empty(n, np.int64)
     t_s, r_s, g_soc = sim.human(start[s_i], "Social Media", 1.0, 0.9)
@@ -103,7 +104,7 @@ def run(sim: Sim, n: int) -> None:
     coffee = cal.next_weekday_at(tk_t, 3, 10.0)
     disc = hole.open_at(coffee) & (coffee + HOUR < planned) & (rng.random(n) < 0.7)
     remaining = cal.work_between(coffee + HOUR, planned)
-    resolve = np.where(disc, cal.add_work(coffee + HOUR, (remaining * 0.35).astype(np.int64)), planned)
+    resolve = np.where(disc, cal.add_work(coffee + HOUR, (remaining * 0.2).astype(np.int64)), planned)
     resolve = np.maximum(resolve, work_from + 60)
     add("Resolve ticket", np.arange(n), resolve, owner, g_care, LT)
     log.plant("complaint", cmp_[stuck], "care_delay", "Resolve ticket", p_stuck)

@@ -115,4 +115,7 @@ class Sim:
 
 def ids(prefix: str, index: np.ndarray, width: int = 6) -> np.ndarray:
     """Document numbers such as ``PO-000123`` (numbering starts at 1)."""
-    return np.char.add(f"{prefix}-", np.char.zfill((np.asarray(index) + 1).astype(str), width))
+    index = np.asarray(index, np.int64)
+    if len(index) == 0:
+        return np.zeros(0, dtype="<U1")
+    return np.char.add(f"{prefix}-", np.char.zfill((index + 1).astype(str), width))

@@ -119,7 +119,7 @@ def run(sim: Sim, n: int) -> None:
     ca_t, ca_r, g = sim.human(last[sel], "Procurement", 12.0, 0.8, prev_res=buyer[sel], keep=0.7)
     log.add(P, "Cancel purchase order", pr[sel], ca_t, resource=ca_r, group=g, links=_sub(L, sel))
     log.change("purchase_order", po[sel], "status", np.full(len(sel), "cancelled"), ca_t)
-    log.plant("purchase_requisition", pr[cancel], "cancellation", "Cancel purchase order", p_can)
+    log.plant("purchase_requisition", pr[cancel], "cancellation", "Cancel purchase order", p_can[~bound])
     act = ~cancel
 
     # goods arrive; some are not booked until the invoice is blocked for want of them
@@ -142,7 +142,7 @@ def run(sim: Sim, n: int) -> None:
     log.add(P, "Reverse goods receipt", pr[A][sel], rv_t, resource=rv_r, group=g, links=_sub(LG, sel))
     r2_t, r2_r, g = sim.human(rv_t, "Warehouse", 5.0, 0.8, prev_res=rv_r, keep=0.7)
     log.add(P, "Record goods receipt", pr[A][sel], r2_t, resource=r2_r, group=g, links=_sub(LG, sel))
-    log.plant("purchase_requisition", pr[A][rev], "reversal", "Reverse goods receipt", p_rev)
+    log.plant("purchase_requisition", pr[A][rev], "reversal", "Reverse goods receipt", p_rev[~miss])
     gr_done = gr_t.copy()
     gr_done[sel] = r2_t
 

@@ -63,7 +63,7 @@ def take_orders(sim: Sim, n: int) -> None:
     ca_t, ca_r, g = sim.human(last[cancel], "Sales", 10.0, 0.8)
     log.add(P, "Cancel sales order", so[cancel], ca_t, resource=ca_r, group=g,
             links=[("sales_order", so[cancel], "order")])
-    log.plant("sales_order", so[cancel], "cancellation", "Cancel sales order", np.where(short, 0.0, p_can))
+    log.plant("sales_order", so[cancel], "cancellation", "Cancel sales order", p_can[~short])
     sim.state["sales"] = dict(so=so, conf=conf, last=last, cancel=cancel, short=short, line=line,
                               customer=customer, channel=channel)
     sim.state["shortage"] = (so[short], sim.system(conf[short], 600))

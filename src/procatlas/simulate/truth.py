@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from procatlas.simulate.assemble import PROCESS_NAMES, Events
-from procatlas.simulate.calendar import HOUR, _EPOCH
+from procatlas.simulate.calendar import HOUR
 from procatlas.simulate.config import (CHANNELS_COMPLAINT, CHANNELS_SALES, PRODUCT_LINES, SLA_DELIVERY_H,
                                        SLA_FIRST_RESPONSE_H, SLA_RESOLUTION_H, SUPPLIERS, TIMEZONE, WORK_HOURS,
                                        WORK_START_H)
@@ -16,6 +16,11 @@ from procatlas.simulate.org import GROUPS
 from procatlas.simulate.writer import TRIGGERS
 
 SCHEMA_VERSION = 1
+# (object type, exception) -> the Rates field it was drawn with, where the names differ
+RATE_NAME = {("purchase_requisition", "cancellation"): "po_cancellation",
+             ("sales_order", "cancellation"): "so_cancellation",
+             ("purchase_requisition", "reversal"): "goods_receipt_reversal",
+             ("sales_order", "order_change_after_approval"): "so_change_after_confirmation"}
 
 
 def _ids(prefix: str, idx: np.ndarray) -> list[str]:
@@ -59,7 +64,7 @@ def ground_truth(sim: Sim, ev: Events, noise: list[dict], *, seed: int, cases: i
         r = rates.setdefault(key, {"object_type": p.object_type, "exception": p.exception, "count": 0,
                                    "eligible": p.eligible if p.eligible is not None else log.types[p.object_type].count,
                                    "drawn": p.eligible is not None,
-                                   "configured_rate": getattr(sim.rates, p.exception, None),
+                                   "configured_rate": getattr(sim.rates, RATE_NAME.get((p.object_type, p.exception), p.exception), None),
                                    "expected_rate": p.expected_rate})
         r["count"] += len(ids)
         flags.setdefault(p.object_type, {}).setdefault(p.exception, set()).update(p.index.tolist())
@@ -164,8 +169,7 @@ def ground_truth(sim: Sim, ev: Events, noise: list[dict], *, seed: int, cases: i
         "seed": seed, "cases": cases, "start": sim.start.isoformat(), "months": sim.months,
         "case_split": {"purchase_requisition": n_pr, "sales_order": n_so, "complaint": n_cm},
         "calendar": {"timezone": TIMEZONE, "working_hours": [f"{WORK_START_H:02d}:00", f"{WORK_START_H + WORK_HOURS:02d}:00"],
-                     "working_days": "Monday-Friday", "holidays": [d.isoformat() for d in cal.holidays
-                                                                   if sim.start <= d <= _EPOCH.fromordinal(sim.start.toordinal() + 400)]},
+                     "working_days": "Monday-Friday", "holidays": [d.isoformat() for d in cal.holidays if d >= sim.start]},
         "sla": {"complaint_resolution_working_hours": SLA_RESOLUTION_H,
                 "delivery_after_confirmation_working_hours": SLA_DELIVERY_H,
                 "first_response_working_hours": SLA_FIRST_RESPONSE_H},

@@ -34,7 +34,7 @@ def watering_holes(org: Org, t0: int, end: int) -> dict[str, WateringHole]:
         (org.lead("Quality"),) + tuple(int(p) for p in org.members("Quality", "Quality Engineer")[:2])
     return {
         "warehouse-finance": WateringHole("chat:#warehouse-finance-informal", "chat",
-                                          ("Warehouse", "Finance AP"), wh, t0 + 28 * DAY, end + 365 * DAY),
+                                          ("Warehouse", "Finance AP"), wh, t0 + 28 * DAY, end),
         "care-quality-coffee": WateringHole("meeting:care-quality-coffee", "meeting",
-                                            ("Customer Care", "Quality"), coffee, t0 + 14 * DAY, end + 365 * DAY),
+                                            ("Customer Care", "Quality"), coffee, t0 + 14 * DAY, end),
     }
