@@ -11,7 +11,7 @@ from procatlas.errors import InputError
 from procatlas.io import ReadOptions
 from procatlas.io._open import open_binary
 from procatlas.io._stage import Stager
-from procatlas.io.ocel_sink import OcelSink
+from procatlas.io.ocel_sink import OcelSink, split_history
 
 # the keys whose values are parsed element by element, so each element keeps its line
 _BIG = {"events", "objects", "ocel:events", "ocel:objects"}
@@ -214,24 +214,14 @@ def _read_v2(doc: dict, path: Path, stager: Stager, options: ReadOptions) -> Non
             continue
         oid, otype = ob.get("id"), ob.get("type")
         declared = ob_types.get(str(otype), {})
-        initial: dict[str, Any] = {}
-        later: list[tuple[str, Any, Any]] = []
-        seen: set[str] = set()
+        entries: list[tuple[str, Any, Any]] = []
         attrs = ob.get("attributes") or []
-        # epoch-stamped values are the initial ones; otherwise the first value of a name is
-        for epoch_pass in (True, False):
-            for a in attrs if isinstance(attrs, list) else []:
-                if not isinstance(a, dict) or a.get("name") is None or a.get("value") is None:
-                    continue
-                if _is_epoch(a.get("time")) != epoch_pass:
-                    continue
+        for a in attrs if isinstance(attrs, list) else []:
+            if isinstance(a, dict) and a.get("name") is not None and a.get("value") is not None:
                 name = str(a["name"])
-                value = sink.typed("object", str(otype), name, a["value"], declared.get(name))
-                if name not in seen:
-                    seen.add(name)
-                    initial[name] = value
-                else:
-                    later.append((name, value, a.get("time")))
+                entries.append((name, sink.typed("object", str(otype), name, a["value"], declared.get(name)),
+                                a.get("time")))
+        initial, later = split_history(entries, _is_epoch)
         sink.obj(oid, otype, initial)
         for name, value, time in later:
             sink.change(oid, name, value, time if time is not None else "1970-01-01T00:00:00Z")

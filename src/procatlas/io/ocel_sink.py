@@ -86,6 +86,32 @@ def convert(value: Any, ocel_type: str | None) -> tuple[Any, bool]:
         return value, False
 
 
+def split_history(entries: list[tuple[str, Any, Any]], is_initial) -> tuple[dict[str, Any], list[tuple[str, Any, Any]]]:
+    """An object's (name, value, time) entries as initial values and timed changes.
+
+    A value stamped at the epoch (``is_initial(time)``) is the initial one; every value with
+    a real time is a change at that time.  An attribute that only has timed values also gets
+    its first one as initial value, so the object's attributes show what it was first known to
+    be while the change keeps when that happened.
+    """
+    initial: dict[str, Any] = {}
+    changes: list[tuple[str, Any, Any]] = []
+    timed: list[tuple[str, Any, Any]] = []
+    for name, value, time in entries:
+        if is_initial(time):
+            if name in initial:
+                changes.append((name, value, time))
+            else:
+                initial[name] = value
+        else:
+            timed.append((name, value, time))
+    for name, value, time in timed:
+        if name not in initial:
+            initial[name] = value
+        changes.append((name, value, time))
+    return initial, changes
+
+
 def dump_attrs(attrs: dict[str, Any] | None) -> str | None:
     if not attrs:
         return None

@@ -269,6 +269,8 @@ def _object(sink: OcelSink, otype: str, group: list[tuple], attrs: list[tuple[st
                 continue
             if name is not None and name in values:
                 changes.append((name, sink.typed("object", otype, name, values[name], types.get(name)), time))
+    for name, v, _ in changes:  # an attribute known only from changes starts at its first value
+        initial.setdefault(name, v)
     sink.obj(oid, otype, initial)
     for name, v, time in changes:
         sink.change(oid, name, v, None if time is None else str(time))

@@ -289,7 +289,7 @@ def write_ocel2_json(path: str | Path, *, events: pa.Table, objects: pa.Table,
 # SQLite
 # ---------------------------------------------------------------------------------------
 
-_SQL_TYPES = {"string": "TEXT", "time": "TIMESTAMP", "integer": "INTEGER", "float": "REAL", "boolean": "INTEGER"}
+_SQL_TYPES = {"string": "TEXT", "time": "TIMESTAMP", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN"}
 _RESERVED = {"ocel_id", "ocel_time", "ocel_changed_field", "ocel_type", "ocel_type_map"}
 
 

@@ -12,7 +12,7 @@ from procatlas.errors import InputError
 from procatlas.io import ReadOptions
 from procatlas.io._open import open_binary
 from procatlas.io._stage import Stager
-from procatlas.io.ocel_sink import OcelSink
+from procatlas.io.ocel_sink import OcelSink, split_history
 
 _EPOCH = re.compile(r"^(1970-01-01([T ]00:00(:00(\.0*)?)?)?(Z|[+-]00(:?00)?)?|0)$")
 # OCEL 1.0 XML value elements -> (XES type, converter)
@@ -170,15 +170,7 @@ def _v2_object(el: Any, sink: OcelSink, ob_types: dict[str, dict[str, str]]) -> 
             if name is not None and a.text is not None:
                 entries.append((name, sink.typed("object", str(otype), name, a.text, declared.get(name, "string")),
                                 a.get("time")))
-    initial: dict[str, Any] = {}
-    later: list[tuple[str, Any, str | None]] = []
-    # epoch-stamped values are the initial ones; otherwise the first value of a name is
-    ordered = [e for e in entries if _is_epoch(e[2])] + [e for e in entries if not _is_epoch(e[2])]
-    for name, value, time in ordered:
-        if name not in initial:
-            initial[name] = value
-        else:
-            later.append((name, value, time))
+    initial, later = split_history(entries, _is_epoch)
     sink.obj(oid, otype, initial)
     for name, value, time in later:
         sink.change(oid, name, value, time if time is not None else "1970-01-01T00:00:00Z")
