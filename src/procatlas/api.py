@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from procatlas.io import ReadOptions
 from procatlas.model.mapping import Mapping
@@ -20,6 +21,9 @@ from procatlas.workspace import info as _info
 from procatlas.workspace import ingest as _ingest
 
 PathLike = str | os.PathLike
+
+if TYPE_CHECKING:  # discovery imports stay lazy
+    from procatlas.model.discovery import DiscoveryResult, Filters
 
 
 def open_workspace(workspace: PathLike | None = None, *, read_only: bool = False) -> Workspace:
@@ -66,6 +70,27 @@ def export(*, to: PathLike, process: str | None = None,
     """Write one process as .xes/.xes.gz/.csv/.parquet, or the whole workspace as OCEL 2.0 .json/.sqlite."""
     with _use(workspace, read_only=True) as ws:
         return _export.export(ws, Path(to), process=process)
+
+
+def discover(*, process: str, workspace: PathLike | Workspace | None = None, out: PathLike | None = None,
+             activities: float = 1.0, paths: float = 1.0, view: str = "frequency", measure: str | None = None,
+             noise: float = 0.2, filters: "Filters | None" = None, **where) -> tuple["DiscoveryResult", dict]:
+    """Discover a process: summaries, map (sliders as shares 0..1) and IMf models.
+
+    With ``out``, writes map.svg, model.bpmn, model.pnml, model.svg, variants.csv and dfg.csv
+    there and returns their paths (a model file is left out, and named under ``"missing"``,
+    when its writer is not available).  Filters are the fields of
+    :class:`procatlas.model.discovery.Filters`, by keyword or as one object.
+
+    >>> result, files = discover(process="bpic2012", workspace="atlas.duckdb", paths=0.5)  # doctest: +SKIP
+    >>> result.variants.to_pandas().head()  # doctest: +SKIP
+    """
+    from procatlas.process import write_discovery
+    with _use(workspace, read_only=True) as ws:
+        result = ws.process(process).discover(filters, noise=noise, activities=activities, paths=paths,
+                                              view=view, measure=measure, **where)
+    files = write_discovery(result, Path(out)) if out is not None else {}
+    return result, files
 
 
 class _use:

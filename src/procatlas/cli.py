@@ -139,6 +139,88 @@ def export(
     _emit(result, format)
 
 
+class View(str, Enum):
+    frequency = "frequency"
+    performance = "performance"
+
+
+def _attr_filters(specs: list[str] | None, what: str) -> dict[str, list[str]]:
+    """``KEY=V1,V2`` (repeatable) -> {KEY: [V1, V2]}."""
+    from procatlas.errors import InputError
+    found: dict[str, list[str]] = {}
+    for spec in specs or []:
+        key, sep, values = spec.partition("=")
+        if not sep or not key:
+            raise InputError(f"{what} filter must look like NAME=VALUE[,VALUE...], not {spec!r}")
+        found.setdefault(key, []).extend(v for v in values.split(","))
+    return found
+
+
+def _duration(text: str | None) -> float | None:
+    """'90', '90s', '15m', '4h', '2d' -> seconds."""
+    from procatlas.errors import InputError
+    if text is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    t = text.strip().lower()
+    try:
+        return float(t[:-1]) * units[t[-1]] if t and t[-1] in units else float(t)
+    except ValueError:
+        raise InputError(f"not a duration: {text!r} (use seconds or 15m, 4h, 2d)") from None
+
+
+@app.command()
+def discover(
+    process: Annotated[str, typer.Option("--process", "-p", help="Process (object type) to discover.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for map.svg, model.bpmn/.pnml/.svg, variants.csv, dfg.csv.")] = None,
+    activities: Annotated[float, typer.Option(help="Percent of activities kept on the map (0-100).")] = 100.0,
+    paths: Annotated[float, typer.Option(help="Percent of paths kept on the map (0-100).")] = 100.0,
+    view: Annotated[View, typer.Option(help="Map view.")] = View.frequency,
+    measure: Annotated[str | None, typer.Option(help="absolute|case (frequency), mean|median|p90|max (performance).")] = None,
+    noise: Annotated[float, typer.Option(help="Noise threshold of the Inductive Miner infrequent.")] = 0.2,
+    start: Annotated[str | None, typer.Option(help="Time window start (ISO date/time, UTC if naive).")] = None,
+    end: Annotated[str | None, typer.Option(help="Time window end (ISO date/time, UTC if naive).")] = None,
+    time_mode: Annotated[str, typer.Option(help="intersecting|contained|started|completed|trim.")] = "intersecting",
+    case_attr: Annotated[list[str] | None, typer.Option(help="Keep cases with NAME=V1,V2 (repeatable).")] = None,
+    event_attr: Annotated[list[str] | None, typer.Option(help="Keep events with NAME=V1,V2 (repeatable).")] = None,
+    with_activity: Annotated[list[str] | None, typer.Option(help="Keep cases containing this activity (repeatable: any).")] = None,
+    without_activity: Annotated[list[str] | None, typer.Option(help="Drop cases containing this activity (repeatable).")] = None,
+    min_duration: Annotated[str | None, typer.Option(help="Minimum case duration (seconds or 15m, 4h, 2d).")] = None,
+    max_duration: Annotated[str | None, typer.Option(help="Maximum case duration.")] = None,
+    top_variants: Annotated[int | None, typer.Option(help="Keep the cases of the k most frequent variants.")] = None,
+    min_variant_share: Annotated[float | None, typer.Option(help="Keep variants with at least this share of cases (0-1).")] = None,
+    workspace: WorkspaceOpt = None,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Discover a process: map, variants, DFG and process models (IMf), optionally filtered."""
+    from procatlas.errors import InputError
+    for name, pct in (("--activities", activities), ("--paths", paths)):
+        if not 0 <= pct <= 100:
+            raise InputError(f"{name} is a percentage between 0 and 100, not {pct:g}")
+    result, files = api.discover(
+        process=process, workspace=workspace, out=out_dir, activities=activities / 100, paths=paths / 100,
+        view=view.value, measure=measure, noise=noise, start=start, end=end, time_mode=time_mode,
+        case_attributes=_attr_filters(case_attr, "case attribute"),
+        event_attributes=_attr_filters(event_attr, "event attribute"),
+        with_activities=with_activity or (), without_activities=without_activity or (),
+        min_duration=_duration(min_duration), max_duration=_duration(max_duration),
+        top_variants=top_variants, min_variant_share=min_variant_share)
+    data = result.to_dict(files)
+    if format is Format.table:
+        out.print(
+            f"[bold]{data['process']}[/bold]: {data['cases']:,} cases, {data['events']:,} events, "
+            f"{data['variants']:,} variants, {len(data['activities'])} activities, {len(data['dfg'])} paths",
+            highlight=False)
+    rows = [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()} for r in data["dfg"]]
+    _emit(data, format, rows, title="directly-follows paths")
+    if format is Format.table:
+        for name, path in files.items():
+            if name == "missing":
+                err.print(f"not written (model writer not available yet): {', '.join(path)}", highlight=False)
+            else:
+                err.print(f"wrote {path}", highlight=False)
+
+
 def _fail(message: str, code: int) -> None:
     """One unwrapped line on stderr, then exit (rich would wrap long paths)."""
     print(" ".join(message.split()), file=sys.stderr)

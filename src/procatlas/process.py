@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -38,12 +39,10 @@ def _filters(filters: Filters | None, where: dict[str, Any]) -> Filters:
 
 
 def _share(value: float, what: str) -> float:
-    """Sliders take a share 0..1; 1 < value <= 100 is read as a percentage."""
+    """Sliders take a share 0..1 (the CLI takes percentages and divides)."""
     v = float(value)
-    if 1 < v <= 100:
-        v /= 100
     if not 0 <= v <= 1:
-        raise InputError(f"{what} must be a share between 0 and 1 or a percentage 0..100, not {value}")
+        raise InputError(f"{what} must be a share between 0 and 1, not {value}")
     return v
 
 
@@ -115,7 +114,7 @@ class Process:
     # -- the map ----------------------------------------------------------------------------
     def map(self, filters: Filters | None = None, *, activities: float = 1.0, paths: float = 1.0,
             view: str = "frequency", measure: str | None = None, **where: Any) -> ProcessMap:
-        """Process map with Disco-style sliders (shares 0..1 or percentages).
+        """Process map with Disco-style sliders (shares 0..1).
 
         ``activities`` keeps the most frequent activities; the map is then computed on the log
         projected on them (paths around removed activities are rerouted, as in Disco).
@@ -179,3 +178,37 @@ class Process:
         tree, net, bpmn = mine_models(variants.counts, noise=noise)
         return DiscoveryResult(self.name, sel.cases, sel.events, dfg, stats, variants, pmap, noise=noise,
                                tree=tree, net=net, bpmn=bpmn, filters=f)
+
+
+def write_discovery(result: DiscoveryResult, out: Path) -> dict[str, Any]:
+    """Write map.svg, model.bpmn, model.pnml, model.svg, variants.csv and dfg.csv into ``out``.
+
+    Returns ``{name: path}``; models whose writer is missing are listed under ``"missing"``.
+    """
+    import pyarrow.csv as pacsv
+
+    from procatlas.mining import _models
+
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Any] = {}
+    missing: list[str] = []
+    files["map.svg"] = str(result.map.write_svg(out / "map.svg"))
+    for name, make in (("model.bpmn", _models.bpmn_xml), ("model.pnml", _models.pnml_xml),
+                       ("model.svg", _models.model_svg)):
+        try:
+            text = make(result)
+        except _models.ModelUnavailable:
+            missing.append(name)
+            continue
+        (out / name).write_text(text, encoding="utf-8")
+        files[name] = str(out / name)
+    variants = result.variants.table
+    flat = variants.set_column(variants.schema.get_field_index("activities"), "activities",
+                               pa.array([" > ".join(a) for a in variants["activities"].to_pylist()], pa.string()))
+    pacsv.write_csv(flat, out / "variants.csv")
+    files["variants.csv"] = str(out / "variants.csv")
+    pacsv.write_csv(result.dfg.table, out / "dfg.csv")
+    files["dfg.csv"] = str(out / "dfg.csv")
+    if missing:
+        files["missing"] = missing
+    return files

@@ -52,7 +52,7 @@ FROM c JOIN v ON v.trace = c.trace
 # Drop events of cases removed by case-level filters (run only when some were removed).
 PRUNE_EVENTS_SQL = "DELETE FROM {ev} WHERE cid NOT IN (SELECT cid FROM {cases})"
 
-TOTALS_SQL = "SELECT count(*) AS cases, coalesce(sum(n), 0) AS events FROM {cases}"
+TOTALS_SQL = "SELECT count(*) AS cases, CAST(coalesce(sum(n), 0) AS BIGINT) AS events FROM {cases}"
 
 # Counting summaries come from the variant table (one row per distinct trace): exact, and
 # small whatever the number of events.
@@ -68,7 +68,7 @@ WITH v AS (
 )"""
 
 DFG_COUNTS_SQL = _VARIANT_STEPS + """
-SELECT source, target, sum(cnt * occurrences) AS frequency, sum(cnt) AS cases
+SELECT source, target, CAST(sum(cnt * occurrences) AS BIGINT) AS frequency, CAST(sum(cnt) AS BIGINT) AS cases
 FROM per_variant
 GROUP BY source, target
 ORDER BY frequency DESC, source, target
@@ -108,7 +108,7 @@ WITH v AS (
     SELECT variant, any_value(cnt) AS cnt, a.activity, count(*) AS occurrences
     FROM v, unnest(v.trace) a(activity) GROUP BY variant, a.activity
 ), counts AS (
-    SELECT activity, sum(cnt * occurrences) AS events, sum(cnt) AS cases FROM occ GROUP BY activity
+    SELECT activity, CAST(sum(cnt * occurrences) AS BIGINT) AS events, CAST(sum(cnt) AS BIGINT) AS cases FROM occ GROUP BY activity
 ), s AS (
     SELECT cid, activity, ts, row_number() OVER (PARTITION BY cid, activity ORDER BY ts, eid) AS r
     FROM {ev} WHERE lower(lifecycle) = 'start'
