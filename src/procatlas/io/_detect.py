@@ -309,7 +309,9 @@ def detect_mapping(profiles: list[ColumnProfile], override: Mapping, *, path: Pa
         if ts_format:
             return user_ts_format(ts_format)
         try:
-            return detect_ts_format(p.sample, allow_numeric=named)
+            # a column named like a timestamp keeps its role when most values parse; the
+            # others reach the workspace as raw text and are rejected there with their line
+            return detect_ts_format(p.sample, allow_numeric=named, min_rate=0.5 if named else 0.95)
         except AmbiguousDayMonth as exc:
             raise MappingError(
                 f"cannot tell the date format of column {p.name!r}: {exc} (no day or month above 12 "

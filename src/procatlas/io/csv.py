@@ -131,8 +131,14 @@ def _sniff(path: Path, local: Path, stager: Stager, head: bytes, delimiter: str 
         d, q, e, has_header, columns, skip = stager.sql(con_sql).fetchall()[0]
     except duckdb.Error as exc:
         raise _duck_error(path, exc) from None
-    first_line = head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    first_line = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").rstrip("\r")
     names = [c["name"] for c in columns]
+    # the sniffer votes over sample rows, so a few ragged rows in a small file can fool it;
+    # the header line itself is the better witness of the delimiter and the column count
+    own = delimiter or _header_delimiter(first_line)
+    if own and (own != d or len(names) != len(_split_header(first_line, own))):
+        d, names, has_header = own, _split_header(first_line, own), True
+        skip = 0
     if not has_header:
         raise InputError(f"no header line: the first line {first_line[:80]!r} looks like data; "
                          "add a header naming the columns", path=path, location=1)
@@ -142,6 +148,26 @@ def _sniff(path: Path, local: Path, stager: Stager, head: bytes, delimiter: str 
     quote = q if q and q != "(empty)" else '"'
     escape = e if e and e != "(empty)" else quote
     return _Dialect(delim=d, quote=quote, escape=escape, names=names, skip=int(skip or 0))
+
+
+def _header_delimiter(line: str) -> str | None:
+    counts = {c: _split_header(line, c) for c in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda c: len(counts[c]))
+    return best if len(counts[best]) > 1 else None
+
+
+def _split_header(line: str, delim: str) -> list[str]:
+    import csv as _csv
+
+    fields = next(_csv.reader([line], delimiter=delim), [])
+    out: list[str] = []
+    for i, f in enumerate(fields):
+        name = f.strip() or f"column{i}"
+        base, k = name, 1
+        while name in out:
+            name, k = f"{base}_{k}", k + 1
+        out.append(name)
+    return out
 
 
 def _load(path: Path, local: Path, stager: Stager, dialect: _Dialect) -> None:
