@@ -1,0 +1,474 @@
+"""Inductive Miner infrequent (IMf) on a variant table.
+
+Leemans, Fahland, van der Aalst: "Discovering block-structured process models from event
+logs containing infrequent behaviour" (BPM workshops 2013). The miner recurses on
+sub-logs; every sub-log is a variant table (trace tuple -> count), never a list of traces,
+so the cost depends on the number of distinct variants, not cases.
+
+Per sub-log: empty traces (kept as ``xor(tau, ...)`` when frequent), base cases, a cut on
+the directly-follows graph (exclusive choice, sequence, parallel, loop, tried in that
+order), first on the full graph and then on the graph filtered by the noise threshold,
+splitting the sub-log so that behaviour that contradicts the cut is dropped; when no cut
+exists, the fall-throughs of the paper (activity once per trace, activity concurrent,
+strict tau loop, tau loop, flower).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from procatlas.mining.tree import TAU, Operator, ProcessTree, activity, normalize
+
+Trace = tuple[str, ...]
+Log = dict[Trace, int]
+
+__all__ = ["discover_tree", "Dfg", "directly_follows"]
+
+
+@dataclass(frozen=True)
+class Dfg:
+    """Directly-follows summary of a (sub-)log, all counts weighted by variant counts."""
+
+    activities: dict[str, int]
+    edges: dict[tuple[str, str], int]
+    start: dict[str, int]
+    end: dict[str, int]
+
+
+class _Flat:
+    """A sub-log as flat numpy arrays (activity code and weight per event), for the
+    directly-follows counts that every recursion step needs."""
+
+    __slots__ = ("names", "codes", "tid", "weight")
+
+    def __init__(self, log: Mapping[Trace, int]) -> None:
+        traces = [t for t in log if t]
+        names = sorted({a for t in traces for a in t})
+        index = {a: i for i, a in enumerate(names)}
+        lens = np.fromiter(map(len, traces), dtype=np.int64, count=len(traces))
+        total = int(lens.sum())
+        self.names = names
+        self.codes = np.fromiter((index[a] for t in traces for a in t), dtype=np.int64, count=total)
+        self.tid = np.repeat(np.arange(len(traces), dtype=np.int64), lens)
+        counts = np.fromiter((log[t] for t in traces), dtype=np.float64, count=len(traces))
+        self.weight = np.repeat(counts, lens)
+
+    def dfg(self, drop: int | None = None) -> Dfg:
+        codes, tid, w = self.codes, self.tid, self.weight
+        if drop is not None:
+            keep = codes != drop
+            codes, tid, w = codes[keep], tid[keep], w[keep]
+        k = len(self.names)
+        names = self.names
+        if len(codes) == 0:
+            return Dfg({}, {}, {}, {})
+        same = tid[1:] == tid[:-1]
+        pair = codes[:-1][same] * k + codes[1:][same]
+        e = np.bincount(pair, weights=w[1:][same], minlength=k * k)
+        first = np.concatenate(([True], ~same))
+        last = np.concatenate((~same, [True]))
+        st = np.bincount(codes[first], weights=w[first], minlength=k)
+        en = np.bincount(codes[last], weights=w[last], minlength=k)
+        ac = np.bincount(codes, weights=w, minlength=k)
+
+        def named(v: np.ndarray) -> dict[str, int]:
+            return {names[i]: int(v[i]) for i in np.flatnonzero(v)}
+
+        edges = {(names[i // k], names[i % k]): int(e[i]) for i in np.flatnonzero(e)}
+        return Dfg(named(ac), edges, named(st), named(en))
+
+
+def directly_follows(log: Mapping[Trace, int]) -> Dfg:
+    """Directly-follows graph, activity, start and end counts of a variant table."""
+    return _Flat(log).dfg()
+
+
+def discover_tree(variants: Mapping[tuple[str, ...], int], *, noise: float = 0.2) -> ProcessTree:
+    """Discover a process tree from a variant table with Inductive Miner infrequent.
+
+    ``noise`` (0..1) is the IMf threshold: a directly-follows edge ``a -> b`` is ignored
+    by the filtered cut search when its count is below ``noise`` times the strongest
+    outgoing edge of ``a`` (likewise start and end activities), and empty traces are
+    dropped when they are at most ``noise`` of the sub-log. ``noise=0`` is the plain
+    Inductive Miner: every trace of the input fits the result.
+
+    >>> discover_tree({("a", "b", "c"): 5, ("a", "c", "b"): 3}).to_string()
+    'seq(a, and(b, c))'
+    """
+    if not 0.0 <= noise <= 1.0:
+        raise ValueError(f"noise must be within [0, 1], got {noise}")
+    log: Log = {}
+    for trace, n in variants.items():
+        if n <= 0:
+            continue
+        t = tuple(trace)
+        log[t] = log.get(t, 0) + int(n)
+    limit = sys.getrecursionlimit()
+    if limit < 10_000:
+        sys.setrecursionlimit(10_000)
+    try:
+        return normalize(_Miner(noise).mine(log))
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+# ----------------------------------------------------------------------------- cuts
+
+def _components(nodes: list[str], links) -> list[list[str]]:
+    """Connected components (undirected) of ``nodes`` under ``links`` (pairs)."""
+    parent = {a: a for a in nodes}
+
+    def find(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in links:
+        if a in parent and b in parent:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[rb] = ra
+    groups: dict[str, list[str]] = {}
+    for a in nodes:
+        groups.setdefault(find(a), []).append(a)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+def _xor_cut(acts: list[str], dfg: Dfg) -> list[list[str]] | None:
+    comps = _components(acts, dfg.edges)
+    return comps if len(comps) > 1 else None
+
+
+def _seq_cut(acts: list[str], dfg: Dfg) -> list[list[str]] | None:
+    index = {a: i for i, a in enumerate(acts)}
+    succ: list[int] = [0] * len(acts)
+    for (a, b) in dfg.edges:
+        succ[index[a]] |= 1 << index[b]
+    # transitive closure by repeated expansion (activity counts are small)
+    reach = succ[:]
+    for i in range(len(acts)):
+        seen = 0
+        frontier = reach[i]
+        while frontier & ~seen:
+            new = frontier & ~seen
+            seen |= new
+            f = 0
+            m = new
+            while m:
+                low = m & -m
+                f |= succ[low.bit_length() - 1]
+                m ^= low
+            frontier = f
+        reach[i] = seen
+    groups = [1 << i for i in range(len(acts))]
+
+    def members(mask: int):
+        while mask:
+            low = mask & -mask
+            yield low.bit_length() - 1
+            mask ^= low
+
+    def before(g: int, h: int) -> bool:
+        return all(reach[a] & h == h for a in members(g)) and all(reach[b] & g == 0 for b in members(h))
+
+    changed = True
+    while changed and len(groups) > 1:
+        changed = False
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                if not before(groups[i], groups[j]) and not before(groups[j], groups[i]):
+                    groups[i] |= groups[j]
+                    del groups[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    if len(groups) < 2:
+        return None
+    # the groups are totally ordered now; the earliest is before all others
+    rank = {g: sum(1 for h in groups if h != g and before(g, h)) for g in groups}
+    ordered = sorted(groups, key=lambda g: -rank[g])
+    return [sorted(acts[i] for i in members(g)) for g in ordered]
+
+
+def _par_cut(acts: list[str], dfg: Dfg) -> list[list[str]] | None:
+    edges = dfg.edges
+    links = [(a, b) for i, a in enumerate(acts) for b in acts[i + 1:]
+             if (a, b) not in edges or (b, a) not in edges]
+    comps = _components(acts, links)
+    if len(comps) < 2:
+        return None
+    good, only_start, only_end, neither = [], [], [], []
+    for c in comps:
+        s = any(a in dfg.start for a in c)
+        e = any(a in dfg.end for a in c)
+        (good if s and e else only_start if s else only_end if e else neither).append(list(c))
+    while only_start and only_end:
+        good.append(only_start.pop(0) + only_end.pop(0))
+    rest = only_start + only_end + neither
+    if not good:
+        return None
+    for c in rest:
+        good[0].extend(c)
+    if len(good) < 2:
+        return None
+    return [sorted(g) for g in sorted(good, key=lambda g: min(g))]
+
+
+def _loop_cut(acts: list[str], dfg: Dfg) -> list[list[str]] | None:
+    start, end = set(dfg.start), set(dfg.end)
+    if not start or not end:
+        return None
+    body = start | end
+    others = [a for a in acts if a not in body]
+    if not others:
+        return None
+    comps = _components(others, dfg.edges)
+    comp_of = {a: i for i, c in enumerate(comps) for a in c}
+    in_body = [False] * len(comps)
+    entered_from: list[set[str]] = [set() for _ in comps]
+    leaves_to: list[set[str]] = [set() for _ in comps]
+    for (a, b) in dfg.edges:
+        if a in body and b in comp_of:
+            k = comp_of[b]
+            if a in start:
+                in_body[k] = True          # a redo part is never entered from a start
+            if a in end:
+                entered_from[k].add(a)
+        if b in body and a in comp_of:
+            k = comp_of[a]
+            if b in end:
+                in_body[k] = True          # a redo part never leads to an end activity
+            if b in start:
+                leaves_to[k].add(b)
+    redo = []
+    body_acts = sorted(body)
+    for k, c in enumerate(comps):
+        if in_body[k] or entered_from[k] != end or leaves_to[k] != start:
+            body_acts.extend(c)
+        else:
+            redo.append(sorted(c))
+    if not redo:
+        return None
+    return [sorted(body_acts)] + redo
+
+
+def _find_cut(dfg: Dfg) -> tuple[Operator, list[list[str]]] | None:
+    acts = sorted(dfg.activities)
+    if len(acts) < 2:
+        return None
+    for op, finder in ((Operator.XOR, _xor_cut), (Operator.SEQ, _seq_cut),
+                       (Operator.AND, _par_cut), (Operator.LOOP, _loop_cut)):
+        parts = finder(acts, dfg)
+        if parts:
+            return op, parts
+    return None
+
+
+def _filter_dfg(dfg: Dfg, noise: float) -> Dfg:
+    """Drop edges (and start/end activities) below ``noise`` x the strongest sibling."""
+    max_out: dict[str, int] = defaultdict(int)
+    for (a, _), n in dfg.edges.items():
+        if n > max_out[a]:
+            max_out[a] = n
+    edges = {e: n for e, n in dfg.edges.items() if n >= noise * max_out[e[0]]}
+    ms = max(dfg.start.values(), default=0)
+    me = max(dfg.end.values(), default=0)
+    start = {a: n for a, n in dfg.start.items() if n >= noise * ms}
+    end = {a: n for a, n in dfg.end.items() if n >= noise * me}
+    return Dfg(dfg.activities, edges, start, end)
+
+
+# ----------------------------------------------------------------------------- splits
+
+def _add(log: Log, trace: Trace, n: int) -> None:
+    log[trace] = log.get(trace, 0) + n
+
+
+def _split_xor(log: Log, parts: list[list[str]]) -> list[Log]:
+    part_of = {a: i for i, p in enumerate(parts) for a in p}
+    out: list[Log] = [{} for _ in parts]
+    for trace, n in log.items():
+        counts = [0] * len(parts)
+        for a in trace:
+            counts[part_of[a]] += 1
+        best = max(range(len(parts)), key=lambda i: (counts[i], -i))
+        _add(out[best], tuple(a for a in trace if part_of[a] == best), n)
+    return out
+
+
+def _split_seq(log: Log, parts: list[list[str]]) -> list[Log]:
+    """Cut each trace into consecutive segments, one per part, removing the fewest events."""
+    part_of = {a: i for i, p in enumerate(parts) for a in p}
+    k = len(parts)
+    out: list[Log] = [{} for _ in parts]
+    for trace, n in log.items():
+        idx = [part_of[a] for a in trace]
+        if all(x <= y for x, y in zip(idx, idx[1:])):
+            bounds = [0] * (k + 1)
+            pos = 0
+            for i in range(k):
+                bounds[i] = pos
+                while pos < len(idx) and idx[pos] == i:
+                    pos += 1
+            bounds[k] = len(idx)
+            for i in range(k):
+                _add(out[i], trace[bounds[i]:bounds[i + 1]], n)
+            continue
+        length = len(idx)
+        # dp over parts: best[q] = fewest removals placing trace[:q] into parts 0..i
+        prev = [0 if q == 0 else 10**9 for q in range(length + 1)]
+        choice: list[list[int]] = []
+        for i in range(k):
+            cur = [0] * (length + 1)
+            arg = [0] * (length + 1)
+            pref = 0
+            best_val, best_p = 10**9, 0
+            for q in range(length + 1):
+                if q > 0 and idx[q - 1] == i:
+                    pref += 1
+                # candidate start p = q: value prev[q] - q + pref(q)
+                v = prev[q] - q + pref
+                if v < best_val:
+                    best_val, best_p = v, q
+                cur[q] = q - pref + best_val
+                arg[q] = best_p
+            choice.append(arg)
+            prev = cur
+        bounds = [0] * (k + 1)
+        bounds[k] = length
+        q = length
+        for i in range(k - 1, -1, -1):
+            p = choice[i][q]
+            bounds[i] = p
+            q = p
+        for i in range(k):
+            _add(out[i], tuple(a for a in trace[bounds[i]:bounds[i + 1]] if part_of[a] == i), n)
+    return out
+
+
+def _split_par(log: Log, parts: list[list[str]]) -> list[Log]:
+    part_of = {a: i for i, p in enumerate(parts) for a in p}
+    out: list[Log] = [{} for _ in parts]
+    for trace, n in log.items():
+        for i in range(len(parts)):
+            _add(out[i], tuple(a for a in trace if part_of[a] == i), n)
+    return out
+
+
+def _split_loop(log: Log, parts: list[list[str]]) -> list[Log]:
+    """Body and redo sub-traces; an empty body run is inserted where two redos touch."""
+    part_of = {a: i for i, p in enumerate(parts) for a in p}
+    out: list[Log] = [{} for _ in parts]
+    for trace, n in log.items():
+        cur_part = 0
+        cur: list[str] = []
+        for a in trace:
+            p = part_of[a]
+            if p != cur_part:
+                if cur or cur_part == 0:
+                    _add(out[cur_part], tuple(cur), n)
+                if p != 0 and cur_part != 0:
+                    _add(out[0], (), n)
+                cur_part, cur = p, []
+            cur.append(a)
+        _add(out[cur_part], tuple(cur), n)
+        if cur_part != 0:
+            _add(out[0], (), n)
+    return out
+
+
+_SPLIT = {Operator.XOR: _split_xor, Operator.SEQ: _split_seq,
+          Operator.AND: _split_par, Operator.LOOP: _split_loop}
+
+
+def _project(log: Log, keep) -> Log:
+    out: Log = {}
+    inside = keep.__contains__
+    for trace, n in log.items():
+        t = tuple(filter(inside, trace))
+        out[t] = out.get(t, 0) + n
+    return out
+
+
+# ----------------------------------------------------------------------------- miner
+
+class _Miner:
+    def __init__(self, noise: float) -> None:
+        self.noise = noise
+
+    def mine(self, log: Log) -> ProcessTree:
+        total = sum(log.values())
+        if total == 0:
+            return TAU
+        empty = log.get((), 0)
+        if empty:
+            rest = {t: n for t, n in log.items() if t}
+            if not rest:
+                return TAU
+            if empty > self.noise * total:
+                return ProcessTree(Operator.XOR, (TAU, self.mine(rest)))
+            log = rest
+        flat = _Flat(log)
+        dfg = flat.dfg()
+        if len(dfg.activities) == 1 and all(len(t) == 1 for t in log):
+            return activity(next(iter(dfg.activities)))
+        cut = _find_cut(dfg)
+        if cut is None and self.noise > 0:
+            cut = _find_cut(_filter_dfg(dfg, self.noise))
+        if cut is not None:
+            return self._recurse(log, *cut)
+        return self._fall_through(log, flat, dfg)
+
+    def _recurse(self, log: Log, op: Operator, parts: list[list[str]]) -> ProcessTree:
+        subs = [self.mine(s) for s in _SPLIT[op](log, parts)]
+        if op is Operator.LOOP:
+            redo = subs[1] if len(subs) == 2 else ProcessTree(Operator.XOR, tuple(subs[1:]))
+            return ProcessTree(Operator.LOOP, (subs[0], redo))
+        return ProcessTree(op, tuple(subs))
+
+    def _fall_through(self, log: Log, flat: _Flat, dfg: Dfg) -> ProcessTree:
+        acts = sorted(dfg.activities)
+        if len(acts) > 1:
+            # activity once per trace
+            for a in acts:
+                if dfg.activities[a] == sum(log.values()) and all(t.count(a) == 1 for t in log):
+                    rest = _project(log, set(acts) - {a})
+                    return ProcessTree(Operator.AND, (activity(a), self.mine(rest)))
+            # activity concurrent
+            for code, a in enumerate(flat.names):
+                if _find_cut(flat.dfg(drop=code)) is not None:
+                    rest = _project(log, set(acts) - {a})
+                    only = _project(log, {a})
+                    return ProcessTree(Operator.AND, (self.mine(only), self.mine(rest)))
+        # strict tau loop: split where an end activity is directly followed by a start activity
+        split = self._split_at(log, lambda prev, a: prev in dfg.end and a in dfg.start)
+        if split is not None:
+            return ProcessTree(Operator.LOOP, (self.mine(split), TAU))
+        # tau loop: split before every start activity
+        split = self._split_at(log, lambda prev, a: a in dfg.start)
+        if split is not None:
+            return ProcessTree(Operator.LOOP, (self.mine(split), TAU))
+        body = activity(acts[0]) if len(acts) == 1 else \
+            ProcessTree(Operator.XOR, tuple(activity(a) for a in acts))
+        return ProcessTree(Operator.LOOP, (body, TAU))
+
+    @staticmethod
+    def _split_at(log: Log, cut_before) -> Log | None:
+        out: Log = {}
+        split_any = False
+        for trace, n in log.items():
+            begin = 0
+            for i in range(1, len(trace)):
+                if cut_before(trace[i - 1], trace[i]):
+                    _add(out, trace[begin:i], n)
+                    begin = i
+                    split_any = True
+            _add(out, trace[begin:], n)
+        return out if split_any else None
