@@ -38,7 +38,8 @@ def _esc(text: str) -> str:
 
 def _timestamp(ts: datetime) -> str:
     """ISO 8601 with millisecond precision and an explicit UTC offset."""
-    return f"{ts:%Y-%m-%dT%H:%M:%S}.{ts.microsecond // 1000:03d}+00:00"
+    return (f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d}T{ts.hour:02d}:{ts.minute:02d}:{ts.second:02d}"
+            f".{ts.microsecond // 1000:03d}+00:00")
 
 
 def _json_type(value: Any) -> str:
