@@ -391,7 +391,12 @@ def test_written_files_are_read_by_pm4py(tmp_path, kind):
     assert set(ocel.objects["ocel:oid"].astype(str)) == set(snap["objects"]) & in_events
     assert len(ocel.objects) == 10011
     e2o, o2o = pm4py_links(ocel)
-    assert e2o == set(snap["e2o"])
+    if kind == "sqlite":
+        assert e2o == set(snap["e2o"])
+    else:
+        # pm4py's JSON import keeps one qualifier per (event, object): 30 pairs of this log have two
+        assert {(e, o) for e, o, _ in e2o} == {(e, o) for e, o, _ in snap["e2o"]}
+        assert e2o < set(snap["e2o"]) and len(snap["e2o"]) - len(e2o) == 30
     assert o2o == {l for l in snap["o2o"] if l[0] in in_events and l[1] in in_events}
     ts = ocel.events.set_index("ocel:eid")["ocel:timestamp"]
     assert ts["e1"].tz_convert(None).to_pydatetime() == snap["events"]["e1"][1]
