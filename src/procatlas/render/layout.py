@@ -396,11 +396,18 @@ def _reorder(layer: list[int], nbrs, pos: list[int], flip: bool) -> None:
         ns = nbrs[v]
         if not ns:
             continue
-        ps = sorted(pos[u] for u, _w in ns)
-        total = sum(w for _u, w in ns)
-        bary = sum(pos[u] * w for u, w in ns) / total
+        if len(ns) == 1:
+            med = bary = float(pos[ns[0][0]])
+        else:
+            ps = sorted([pos[u] for u, _w in ns])
+            total = 0.0
+            acc = 0.0
+            for u, w in ns:
+                total += w
+                acc += pos[u] * w
+            med, bary = _median(ps), acc / total
         slots.append(idx)
-        items.append((_median(ps), bary, -idx if flip else idx, v))
+        items.append((med, bary, -idx if flip else idx, v))
     items.sort()
     for slot, item in zip(slots, items):
         layer[slot] = item[3]
@@ -408,47 +415,72 @@ def _reorder(layer: list[int], nbrs, pos: list[int], flip: bool) -> None:
         pos[v] = i
 
 
-def _pair_crossings(v: int, w: int, nbrs, pos) -> float:
-    """Crossings among the edges of v and w towards one neighbour layer, v left of w."""
-    total = 0.0
+def _pair_crossings(v: int, w: int, nbrs, pos) -> tuple[float, float]:
+    """Crossings among the edges of v and w towards one neighbour layer: with v left of w,
+    and with w left of v."""
+    ev, ew = nbrs[v], nbrs[w]
+    if len(ev) == 1 and len(ew) == 1:  # the common case: dummies and simple chains
+        pa, pb = pos[ev[0][0]], pos[ew[0][0]]
+        if pa == pb:
+            return 0.0, 0.0
+        ww = ev[0][1] * ew[0][1]
+        return (ww, 0.0) if pa > pb else (0.0, ww)
+    left = right = 0.0
+    nw = [(pos[b], wb) for b, wb in ew]
     for a, wa in nbrs[v]:
         pa = pos[a]
-        for b, wb in nbrs[w]:
-            if pa > pos[b]:
-                total += wa * wb
-    return total
+        for pb, wb in nw:
+            if pa > pb:
+                left += wa * wb
+            elif pa < pb:
+                right += wa * wb
+    return left, right
 
 
-def _transpose(layers: list[list[int]], up, down, pos: list[int], max_passes: int = 10) -> None:
-    """Swap adjacent nodes while that strictly reduces crossings (Gansner et al.)."""
+def _transpose(layers: list[list[int]], up, down, pos: list[int], max_passes: int = 12,
+               equal_swaps: bool = False) -> None:
+    """Swap adjacent nodes while that strictly reduces crossings (Gansner et al.); a layer
+    is looked at again only when it or a neighbouring layer changed. With ``equal_swaps``,
+    pairs whose swap keeps a non-zero crossing count are swapped too."""
+    dirty = [True] * len(layers)
     for _ in range(max_passes):
+        again = [False] * len(layers)
         improved = False
-        for layer in layers:
+        for li, layer in enumerate(layers):
+            if not dirty[li]:
+                continue
             for j in range(len(layer) - 1):
                 v, w = layer[j], layer[j + 1]
-                if not (up[v] or down[v]) or not (up[w] or down[w]):
-                    continue
-                before = _pair_crossings(v, w, up, pos) + _pair_crossings(v, w, down, pos)
-                if before == 0:
-                    continue
-                after = _pair_crossings(w, v, up, pos) + _pair_crossings(w, v, down, pos)
+                b1, a1 = _pair_crossings(v, w, up, pos)
+                b2, a2 = _pair_crossings(v, w, down, pos)
+                before, after = b1 + b2, a1 + a2
                 if after < before:
                     layer[j], layer[j + 1] = w, v
                     pos[v], pos[w] = j + 1, j
                     improved = True
+                    for k in (li - 1, li, li + 1):
+                        if 0 <= k < len(layers):
+                            again[k] = True
+                elif equal_swaps and after == before and before > 0:
+                    # sideways move to leave a plateau (Gansner et al.); not counted as progress
+                    layer[j], layer[j + 1] = w, v
+                    pos[v], pos[w] = j + 1, j
         if not improved:
             return
+        dirty = again
 
 
-def _reduce_crossings(layers: list[list[int]], up, down,
-                      iterations: int = _MAX_ORDER_ITERATIONS) -> tuple[list[list[int]], float]:
-    """Median sweeps plus transposition; returns the best order seen and its crossings."""
-    size = 1 + max((v for layer in layers for v in layer), default=-1)
+def _positions(layers: Sequence[Sequence[int]], size: int) -> list[int]:
     pos = [0] * size
     for layer in layers:
         for i, v in enumerate(layer):
             pos[v] = i
+    return pos
+
+
+def _sweeps(layers, up, down, size: int, iterations: int, upward_first: bool):
     work = [list(layer) for layer in layers]
+    pos = _positions(work, size)
     best = [list(layer) for layer in work]
     best_c = _total_crossings(work, down, pos)
     stale = 0
@@ -456,13 +488,13 @@ def _reduce_crossings(layers: list[list[int]], up, down,
         if best_c == 0:
             break
         flip = (it // 2) % 2 == 1
-        if it % 2 == 0:
+        if (it % 2 == 0) != upward_first:
             for i in range(1, len(work)):
                 _reorder(work[i], up, pos, flip)
         else:
             for i in range(len(work) - 2, -1, -1):
                 _reorder(work[i], down, pos, flip)
-        _transpose(work, up, down, pos)
+        _transpose(work, up, down, pos, equal_swaps=flip)
         c = _total_crossings(work, down, pos)
         if c < best_c:
             best, best_c, stale = [list(layer) for layer in work], c, 0
@@ -470,6 +502,19 @@ def _reduce_crossings(layers: list[list[int]], up, down,
             stale += 1
             if stale >= _ORDER_PATIENCE:
                 break
+    return best, best_c
+
+
+def _reduce_crossings(layers: list[list[int]], up, down,
+                      iterations: int = _MAX_ORDER_ITERATIONS) -> tuple[list[list[int]], float]:
+    """Median sweeps plus transposition, once starting downwards and once upwards; returns
+    the best order seen (the initial one included) and its weighted crossing count."""
+    size = 1 + max((v for layer in layers for v in layer), default=-1)
+    best, best_c = _sweeps(layers, up, down, size, iterations, upward_first=False)
+    if best_c > 0:
+        other, other_c = _sweeps(layers, up, down, size, iterations, upward_first=True)
+        if other_c < best_c:
+            best, best_c = other, other_c
     return best, best_c
 
 
