@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 
@@ -90,11 +91,20 @@ def test_ingest_gives_manifest_counts(tmp_path, name, cases, events, objects):
         if objects is not None:
             assert info.objects == objects
         if name.endswith("logistics.sqlite"):
-            # 5,080 event-object links point to 'Handling Unit' objects absent from the object
-            # table; they are rejected with their reason, the events themselves are kept
-            # (pm4py drops the 2,540 events that only have such links).
+            # The object table has no 'Handling Unit' objects, yet 5,080 event-object and 2,540
+            # object-object links point to them. Those links are rejected with their reason; the
+            # events themselves are kept (pm4py drops the 2,540 events that only have such links).
+            con = sqlite3.connect(path)
+            e2o, o2o = con.execute("""
+                SELECT (SELECT count(*) FROM event_object WHERE ocel_object_id NOT IN (SELECT ocel_id FROM object)),
+                       (SELECT count(*) FROM object_object WHERE ocel_source_id NOT IN (SELECT ocel_id FROM object)
+                                                           OR ocel_target_id NOT IN (SELECT ocel_id FROM object))
+            """).fetchone()
+            con.close()
+            assert (e2o, o2o) == (5080, 2540)
             rejects = api.rejects(workspace=tmp_path / "w.duckdb", limit=10_000)
-            assert len(rejects) == info.rejected == 5080
+            assert len(rejects) == info.rejected == e2o + o2o
+            assert sum("event '" in r["reason"] for r in rejects) == e2o
             assert all("does not exist" in r["reason"] for r in rejects)
         else:
             assert src.rejected == 0, api.rejects(workspace=tmp_path / "w.duckdb", limit=5)

@@ -249,14 +249,14 @@ def _finalize_object_centric(ws: Workspace, source_id: int) -> tuple[int, int, l
 
     # Objects referenced but defined elsewhere: an earlier source's object with the same id.
     ws.execute("""
-        CREATE OR REPLACE TEMP VIEW fin_object_ref AS
+        CREATE OR REPLACE TEMP TABLE fin_object_ref AS
         SELECT object_id, oid FROM fin_object
         UNION ALL
         SELECT o.id, min(o.oid) FROM object o
         WHERE o.source_id <> ? AND o.id NOT IN (SELECT object_id FROM fin_object)
         GROUP BY o.id""", [source_id])
     ws.execute("""
-        CREATE OR REPLACE TEMP VIEW fin_event_ref AS
+        CREATE OR REPLACE TEMP TABLE fin_event_ref AS
         SELECT event_id, ? + position AS eid FROM fin_event WHERE reason IS NULL""", [base_eid])
     ws.execute("""
         INSERT INTO stage_reject
@@ -300,8 +300,9 @@ def _finalize_object_centric(ws: Workspace, source_id: int) -> tuple[int, int, l
     ws.execute("""
         INSERT INTO object_change SELECT oid, name, value, t, ? FROM fin_change
         WHERE oid IS NOT NULL AND NOT (t IS NULL AND ts_text IS NOT NULL)""", [source_id])
-    for view in ("fin_change", "fin_event_ref", "fin_object_ref"):
-        ws.execute(f"DROP VIEW IF EXISTS {view}")
+    ws.execute("DROP VIEW IF EXISTS fin_change")
+    for table in ("fin_event_ref", "fin_object_ref"):
+        ws.execute(f"DROP TABLE IF EXISTS {table}")
     return events, objects, notes
 
 
