@@ -362,3 +362,25 @@ def test_bad_graphs_raise_value_error():
         layered_layout([a], [LayoutEdge("a", "b")])
     with pytest.raises(ValueError, match="duplicate edge"):
         layered_layout([a], [LayoutEdge("a", "a"), LayoutEdge("a", "a")])
+
+
+# ------------------------------------------------------------------------------------ layering
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.data())
+def test_network_simplex_layering_is_optimal_on_small_dags(n, data):
+    from procatlas.render.layout import _network_simplex
+
+    pairs = data.draw(st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=10))
+    weights = {(u, v): float(data.draw(st.integers(1, 3))) for u, v in pairs if u < v}  # acyclic
+    rank = _network_simplex(n, weights)
+    assert all(rank[v] - rank[u] >= 1 for u, v in weights)
+
+    def cost(r):
+        return sum(w * (r[v] - r[u]) for (u, v), w in weights.items())
+
+    best = min(
+        cost(r) for r in itertools.product(range(n), repeat=n) if all(r[v] - r[u] >= 1 for u, v in weights)
+    )
+    assert cost(rank) == best

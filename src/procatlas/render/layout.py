@@ -262,83 +262,218 @@ def _feedback_order(n: int, arcs: dict[tuple[int, int], float], candidates: list
 
 
 # --------------------------------------------------------------------------------------------
-# 2. layering
+# 2. layering: network simplex (Gansner, Koutsofios, North and Vo 1993)
 
 
 def _assign_ranks(n: int, arcs: dict[tuple[int, int], float], first: list[int], last: list[int]) -> list[int]:
-    """Layer of every node: longest path, then moves that shorten the weighted edge span.
+    """Layer of every node minimising the weighted total edge span (fewest dummies).
 
-    ``arcs`` must be acyclic. ``first`` nodes get layer 0 and every other node a layer >= 1;
-    ``last`` nodes share the last layer, below every other node.
+    ``arcs`` must be acyclic. ``first`` nodes share layer 0 alone, ``last`` nodes share the
+    last layer alone: each group is merged into one node joined to every other node by a
+    weightless arc, so the optimisation sees the constraint exactly.
     """
     fset, lset = set(first), set(last)
-    succ: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    pred: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    indeg = [0] * n
+    others = [v for v in range(n) if v not in fset and v not in lset]
+    # simplex node ids: others keep a dense id, then F (first group) and E (last group)
+    sid = {v: i for i, v in enumerate(others)}
+    m = len(others)
+    f_id = e_id = None
+    if first:
+        f_id = m
+        m += 1
+        for v in first:
+            sid[v] = f_id
+    if last:
+        e_id = m
+        m += 1
+        for v in last:
+            sid[v] = e_id
+    w_of: dict[tuple[int, int], float] = {}
     for (u, v), w in sorted(arcs.items()):
-        succ[u].append((v, w))
-        pred[v].append((u, w))
-        indeg[v] += 1
-    topo: list[int] = []
-    heap = [v for v in range(n) if indeg[v] == 0]
-    heapq.heapify(heap)
-    while heap:
-        u = heapq.heappop(heap)
-        topo.append(u)
-        for v, _w in succ[u]:
-            indeg[v] -= 1
-            if indeg[v] == 0:
-                heapq.heappush(heap, v)
-    if len(topo) != n:  # pragma: no cover - cycle breaking guarantees a DAG
-        raise AssertionError("layering needs an acyclic graph")
-    base = [0 if (v in fset or not fset) else 1 for v in range(n)]
-    rank = base[:]
-    for u in topo:
-        if u in lset:
-            continue
-        for v, _w in succ[u]:
-            if v not in lset and rank[u] + 1 > rank[v]:
-                rank[v] = rank[u] + 1
-    movable = [v for v in topo if v not in fset and v not in lset]
-    inw = [sum(w for _u, w in pred[v]) for v in range(n)]
-    outw = [sum(w for _v, w in succ[v]) for v in range(n)]
-    bottom = 0
-    for _ in range(200):
-        if lset:
-            rest = [rank[v] for v in range(n) if v not in lset]
-            bottom = max(rest) + 1 if rest else 0
-            for v in lset:
-                rank[v] = bottom
-        changed = False
-        for v in movable:
-            lo = base[v]
-            for u, _w in pred[v]:
-                lo = max(lo, rank[u] + 1)
-            hi = math.inf
-            for s, _w in succ[v]:
-                hi = min(hi, rank[s] - 1)
-            if lset:
-                hi = min(hi, bottom - 1)
-            slope = inw[v] - outw[v]
-            if slope > 0:
-                target = lo
-            elif slope < 0 and hi != math.inf:
-                target = int(hi)
-            else:
-                target = rank[v]
-            if target != rank[v]:
-                rank[v] = target
-                changed = True
-        if not changed:
-            break
-    if lset:
-        rest = [rank[v] for v in range(n) if v not in lset]
-        bottom = max(rest) + 1 if rest else (1 if fset else 0)
-        for v in lset:
-            rank[v] = bottom
+        a, b = sid[u], sid[v]
+        if a != b:
+            w_of[(a, b)] = w_of.get((a, b), 0.0) + w
+    for x in range(len(others)):
+        if f_id is not None:
+            w_of.setdefault((f_id, x), 0.0)
+        if e_id is not None:
+            w_of.setdefault((x, e_id), 0.0)
+    if f_id is not None and e_id is not None:
+        w_of.setdefault((f_id, e_id), 0.0)
+    rank_s = _network_simplex(m, w_of)
+    rank = [rank_s[sid[v]] for v in range(n)]
     # An empty layer only lengthens the edges across it: close the gaps.
     dense = {r: i for i, r in enumerate(sorted(set(rank)))}
     return [dense[r] for r in rank]
+
+
+def _network_simplex(n: int, weights: dict[tuple[int, int], float], max_iter: int | None = None) -> list[int]:
+    """Integer ranks minimising sum(w * (rank[v] - rank[u])) with rank[v] - rank[u] >= 1 for
+    every arc (u, v) of an acyclic graph; each connected component starts at rank 0."""
+    out_adj: list[list[int]] = [[] for _ in range(n)]
+    in_adj: list[list[int]] = [[] for _ in range(n)]
+    for u, v in sorted(weights):
+        out_adj[u].append(v)
+        in_adj[v].append(u)
+    rank = [0] * n
+    comp = [-1] * n
+    for start in range(n):
+        if comp[start] >= 0:
+            continue
+        members = []
+        stack = [start]
+        comp[start] = start
+        while stack:
+            u = stack.pop()
+            members.append(u)
+            for w in out_adj[u] + in_adj[u]:
+                if comp[w] < 0:
+                    comp[w] = start
+                    stack.append(w)
+        members.sort()
+        _simplex_component(members, out_adj, in_adj, weights, rank,
+                           max_iter if max_iter is not None else 30 * len(members) + 100)
+        low = min(rank[v] for v in members)
+        for v in members:
+            rank[v] -= low
+    return rank
+
+
+def _simplex_component(nodes, out_adj, in_adj, weights, rank, max_iter) -> None:
+    # longest path from the sources: a feasible start
+    indeg = {v: len(in_adj[v]) for v in nodes}
+    heap = [v for v in nodes if indeg[v] == 0]
+    heapq.heapify(heap)
+    for v in nodes:
+        rank[v] = 0
+    while heap:
+        u = heapq.heappop(heap)
+        for v in out_adj[u]:
+            rank[v] = max(rank[v], rank[u] + 1)
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                heapq.heappush(heap, v)
+    if len(nodes) == 1:
+        return
+    arcs = [(u, v) for u in nodes for v in out_adj[u]]
+
+    # feasible spanning tree of tight arcs
+    tree_adj: dict[int, list[int]] = {v: [] for v in nodes}
+    in_tree = {nodes[0]}
+    while True:
+        stack = sorted(in_tree)
+        while stack:
+            u = stack.pop()
+            for w in out_adj[u]:
+                if w not in in_tree and rank[w] - rank[u] == 1:
+                    in_tree.add(w)
+                    tree_adj[u].append(w)
+                    tree_adj[w].append(u)
+                    stack.append(w)
+            for w in in_adj[u]:
+                if w not in in_tree and rank[u] - rank[w] == 1:
+                    in_tree.add(w)
+                    tree_adj[u].append(w)
+                    tree_adj[w].append(u)
+                    stack.append(w)
+        if len(in_tree) == len(nodes):
+            break
+        best = None
+        for u, v in arcs:
+            if (u in in_tree) != (v in in_tree):
+                sl = rank[v] - rank[u] - 1
+                if best is None or sl < best[0]:
+                    best = (sl, u, v)
+        assert best is not None
+        sl, u, v = best
+        delta = sl if u in in_tree else -sl
+        for x in in_tree:
+            rank[x] += delta
+
+    root = nodes[0]
+    parent: dict[int, int] = {}
+    low: dict[int, int] = {}
+    lim: dict[int, int] = {}
+    cut: dict[int, float] = {}  # cut value of the tree edge (child, parent[child]), by child
+
+    def number() -> list[int]:
+        """low/lim postorder numbers and parents from the root; returns the preorder."""
+        parent.clear()
+        pre = []
+        counter = 1
+        stack: list[tuple[int, int, int]] = [(root, -1, 0)]
+        lows = {}
+        while stack:
+            v, p, i = stack.pop()
+            if i == 0:
+                pre.append(v)
+                lows[v] = counter
+                if p >= 0:
+                    parent[v] = p
+            nbrs = tree_adj[v]
+            while i < len(nbrs) and nbrs[i] == p:
+                i += 1
+            if i < len(nbrs):
+                stack.append((v, p, i + 1))
+                stack.append((nbrs[i], v, 0))
+            else:
+                low[v] = lows[v]
+                lim[v] = counter
+                counter += 1
+        return pre
+
+    def cut_values() -> None:
+        for v in sorted(parent, key=lim.__getitem__):  # children before parents
+            p = parent[v]
+            child_is_tail = (v, p) in weights
+            value = weights[(v, p)] if child_is_tail else weights[(p, v)]
+            for other, is_out in [(x, True) for x in out_adj[v]] + [(x, False) for x in in_adj[v]]:
+                if other == p:
+                    continue
+                to_head = is_out == child_is_tail
+                w = weights[(v, other)] if is_out else weights[(other, v)]
+                value += w if to_head else -w
+                if parent.get(other) == v:
+                    value += -cut[other] if to_head else cut[other]
+            cut[v] = value
+
+    def update_ranks(pre: list[int]) -> None:
+        for v in pre[1:]:
+            p = parent[v]
+            rank[v] = rank[p] - 1 if (v, p) in weights else rank[p] + 1
+
+    number()
+    cut_values()
+    for _ in range(max_iter):
+        leaving = None
+        for v in sorted(parent):
+            if cut[v] < -1e-9:
+                leaving = v
+                break
+        if leaving is None:
+            break
+        p = parent[leaving]
+        sub_low, sub_lim = low[leaving], lim[leaving]
+        tail_in_sub = (leaving, p) in weights  # the subtree holds the leaving arc's tail
+        best = None
+        for u, v in arcs:
+            u_in = sub_low <= lim[u] <= sub_lim
+            v_in = sub_low <= lim[v] <= sub_lim
+            # entering arc goes from the head component to the tail component
+            if (tail_in_sub and v_in and not u_in) or (not tail_in_sub and u_in and not v_in):
+                sl = rank[v] - rank[u] - 1
+                if best is None or sl < best[0]:
+                    best = (sl, u, v)
+        if best is None:  # pragma: no cover - a negative cut value always has a candidate
+            break
+        _sl, u, v = best
+        tree_adj[leaving].remove(p)
+        tree_adj[p].remove(leaving)
+        tree_adj[u].append(v)
+        tree_adj[v].append(u)
+        pre = number()
+        cut_values()
+        update_ranks(pre)
 
 
 # --------------------------------------------------------------------------------------------
