@@ -501,3 +501,66 @@ def test_non_object_elements_are_rejected_not_dropped(tmp_path, stager):
     assert stager.counts["event"] == 1
     assert stager.con.execute("SELECT location, reason FROM stage_reject").fetchall() == \
         [(3, "event is not a JSON object")]
+
+
+# ---------------------------------------------------------------------------------------
+# property: random small logs survive writer + reader, JSON and SQLite
+# ---------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=6)
+# attribute name -> (OCEL type, value strategy); names include non-ASCII and spaces
+_ATTRS = {
+    "amount": ("float", st.floats(allow_nan=False, allow_infinity=False, width=64)),
+    "größe": ("integer", st.integers(min_value=-(2 ** 62), max_value=2 ** 62)),
+    "名前": ("string", st.text(max_size=8)),
+    "note 1": ("string", st.text(alphabet="ab \"'\\{}[]<>&é", max_size=5)),
+    "flag": ("boolean", st.booleans()),
+    "when": ("time", st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2040, 1, 1))
+             .map(lambda t: t.replace(microsecond=0).isoformat() + "Z")),
+}
+_TYPES = {(scope, n): t for n, (t, _) in _ATTRS.items() for scope in ("event", "object")}
+_times = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2035, 12, 31))
+_attr_dict = st.dictionaries(st.sampled_from(sorted(_ATTRS)), st.none(), max_size=4).flatmap(
+    lambda d: st.fixed_dictionaries({k: _ATTRS[k][1] for k in d}))
+
+
+@st.composite
+def ocel_logs(draw) -> dict:
+    object_ids = draw(st.lists(_text, min_size=1, max_size=6, unique=True))
+    otypes = draw(st.lists(st.sampled_from(["order", "Bestellung", "注文", "line item", "Line-Item", "x"]),
+                           min_size=len(object_ids), max_size=len(object_ids)))
+    objects = {oid: (t, draw(_attr_dict)) for oid, t in zip(object_ids, otypes)}
+    event_ids = draw(st.lists(_text, min_size=1, max_size=8, unique=True))
+    activities = st.sampled_from(["Create", "Ship order", "Prüfen", "承認", "a"])
+    events = {eid: (draw(activities), draw(_times), draw(_attr_dict)) for eid in event_ids}
+    quals = st.sampled_from(["", "creates", "part of", "größer", "→"])
+    e2o = sorted(set(draw(st.lists(st.tuples(st.sampled_from(event_ids), st.sampled_from(object_ids), quals),
+                                   max_size=12))))
+    o2o = sorted(set(draw(st.lists(st.tuples(st.sampled_from(object_ids), st.sampled_from(object_ids), quals),
+                                   max_size=6))))
+    changes = []
+    for oid, (_, attrs) in objects.items():
+        for name in attrs:
+            for when in draw(st.lists(_times, max_size=2)):
+                value = draw(_ATTRS[name][1])
+                changes.append((oid, name, json.dumps(value, sort_keys=True), when))
+    return {"events": events, "objects": objects, "e2o": e2o, "o2o": o2o, "changes": sorted(changes)}
+
+
+def _canonical(snap: dict) -> dict:
+    """Floats compare by value, timestamps at the writer's microsecond precision."""
+    return json.loads(json.dumps({
+        "events": {k: [v[0], v[1].isoformat(), v[2]] for k, v in snap["events"].items()},
+        "objects": snap["objects"], "e2o": snap["e2o"], "o2o": snap["o2o"],
+        "changes": [[o, n, json.loads(v), t.isoformat()] for o, n, v, t in snap["changes"]]}, sort_keys=True))
+
+
+@pytest.mark.parametrize("kind", ["json", "sqlite"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=ocel_logs())
+def test_random_logs_round_trip(tmp_path, kind, log):
+    after = round_trip(log, tmp_path, kind, attribute_types=_TYPES)
+    assert _canonical(after) == _canonical(log)
