@@ -221,6 +221,65 @@ def discover(
                 err.print(f"wrote {path}", highlight=False)
 
 
+@app.command()
+def simulate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the company's records into.")],
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 7,
+    cases: Annotated[int, typer.Option(help="Top-level cases (requisitions, sales orders, complaints).")] = 2000,
+    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2025-01-06",
+    months: Annotated[int, typer.Option(help="Months simulated.")] = 6,
+    parquet: Annotated[bool, typer.Option(help="Also write events.parquet.")] = False,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Simulate the demo company: OCEL 2.0, CSV per process, messages, posts, people, ground truth."""
+    import datetime as dt
+
+    from procatlas.errors import InputError
+    from procatlas.simulate import simulate as run
+    try:
+        first = dt.date.fromisoformat(start)
+    except ValueError:
+        raise InputError(f"--start must be a date like 2025-01-06, not {start!r}") from None
+    formats = ("ocel-json", "csv", "parquet") if parquet else ("ocel-json", "csv")
+    with err.status("simulating the company"):
+        report = run(out_dir, seed=seed, cases=cases, start=first, months=months, formats=formats)
+    data = report.to_dict()
+    rows = [{"file": name, "path": path} for name, path in data["files"].items()]
+    _emit(data, format, rows, title=f"{data['events']:,} events, {data['messages']:,} messages, "
+                                    f"{data['posts']:,} posts, {data['people']} people")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's data, workspace and results.")] = Path("demo-out"),
+    seed: Annotated[int, typer.Option(help="Random seed of the simulated company.")] = 7,
+    cases: Annotated[int, typer.Option(help="Top-level cases to simulate.")] = 2000,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Simulate the demo company, ingest it and run every analysis; print where the results are."""
+    from procatlas.demo import run_demo
+    with err.status("demo") as status:
+        report = run_demo(out_dir, seed=seed, cases=cases, stage=lambda name: status.update(name))
+    data = report.to_dict()
+    if format is not Format.table:
+        _emit(data, format, [{"process": p, **{k: v for k, v in d.items() if k != "files"}}
+                             for p, d in data["discovery"].items()])
+        return
+    sim, info = data["simulation"], data["info"]
+    out.print(f"[bold]Demo company[/bold]: {sim['events']:,} events, {sim['messages']:,} messages, "
+              f"{sim['posts']:,} social posts, {sim['people']} people -> {data['data']}", highlight=False)
+    out.print(f"[bold]Workspace[/bold] {data['workspace']}: {info['events']:,} events, {info['objects']:,} objects, "
+              f"{len(info['processes'])} processes, {info['rejected']} rejected rows", highlight=False)
+    rows = [{"process": p, "cases": d["cases"], "events": d["events"], "variants": d["variants"]}
+            for p, d in data["discovery"].items()]
+    _emit(data, format, rows, title="discovered processes")
+    if data["discovery"]:
+        out.print(f"Maps, models (BPMN, PNML, SVG), variants and DFG per process: {Path(data['out']) / 'discovery'}",
+                  highlight=False)
+    out.print(f"Ground truth of what was planted: {Path(data['data']) / 'ground_truth.json'}", highlight=False)
+    out.print(f"Query the workspace: duckdb {data['workspace']}", highlight=False)
+
+
 def _fail(message: str, code: int) -> None:
     """One unwrapped line on stderr, then exit (rich would wrap long paths)."""
     print(" ".join(message.split()), file=sys.stderr)
