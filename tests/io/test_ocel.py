@@ -564,3 +564,19 @@ def _canonical(snap: dict) -> dict:
 def test_random_logs_round_trip(tmp_path, kind, log):
     after = round_trip(log, tmp_path, kind, attribute_types=_TYPES)
     assert _canonical(after) == _canonical(log)
+
+
+def test_sqlite_unreferenced_type_table_with_rows_is_noted(tmp_path, stager):
+    path = tmp_path / "extra.sqlite"
+    shutil.copy(data_file("pm4py__pm4py-core/ocel/ocel20_example.sqlite"), path)
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE object_Stray (ocel_id TEXT, ocel_time TEXT)")
+    con.execute("INSERT INTO object_Stray VALUES ('s1', '2024-01-01')")
+    con.execute("INSERT INTO object_PurchaseOrder (ocel_id, ocel_time, po_product) VALUES ('ghost', '1970', 'x')")
+    con.commit()
+    con.close()
+    read_ocel_sqlite(path, stager, ReadOptions())
+    assert any("object_Stray (1 rows)" in n for n in stager.notes)
+    rejects = stager.con.execute("SELECT location, reason FROM stage_reject").fetchall()
+    assert rejects == [(4, "row of table object_PurchaseOrder for object 'ghost' that is not in table object")]
+    assert stager.counts["object"] == 9

@@ -216,6 +216,13 @@ def _read_v2(con: sqlite3.Connection, tables: dict[str, str], path: Path, stager
     for oid, otype in _fetch(cur):
         sink.obj(oid, otype, {})
 
+    used = {t.lower() for t in (*ev_tables.values(), *ob_tables.values())}
+    base = {"event_object", "object_object", "event_map_type", "object_map_type"}
+    for low, table in sorted(tables.items()):
+        if low.startswith(("event_", "object_")) and low not in base and low not in used:
+            n = con.execute(f"SELECT count(*) FROM {_q(table)}").fetchone()[0]
+            if n:
+                stager.note(f"table {table} ({n} rows) belongs to no event or object type and was not read")
     cur = con.execute(f"SELECT {_norm_id('ocel_event_id')}, {_norm_id('ocel_object_id')}, "
                       f"{_qualifier(con, tables['event_object'])} FROM {_q(tables['event_object'])} ORDER BY rowid")
     for eid, oid, q in _fetch(cur):
