@@ -76,9 +76,12 @@ def ingest_file(ws: Workspace, path: Path, options: ReadOptions, *,
         finally:
             ws.execute("SET TimeZone = 'UTC'")
         rejected = _store_rejects(ws, source_id)
+        fmt = str(stager.detected.pop("format", fmt))  # e.g. ocel1-json, refined from the content
         ws.execute(
             "INSERT INTO attribute_type SELECT DISTINCT ?, scope, name, type FROM stage_attribute", [source_id])
         notes = stager.notes + notes
+        if not case_centric and options.process:
+            notes.append("--process ignored: an object-centric file's object types are its processes")
         if rejected:
             notes.append(f"{rejected} rows rejected; see `procatlas rejects` or the reject table")
         ws.execute(
