@@ -56,7 +56,7 @@ def attribute_types(stager: Stager, source: str, cols: list[ColumnProfile], *, t
                 f"count(*) FILTER (WHERE lower({c}) IN ('true', 'false'))",
                 f"count(*) FILTER (WHERE regexp_full_match({c}, '{_ISO_RX}') "
                 f"AND TRY_CAST({c} AS TIMESTAMPTZ) IS NOT NULL)",
-                f"coalesce(bool_or(contains({c}, chr(10))), false)",
+                "false",
             ]
         row = stager.sql(f"SELECT {', '.join(parts)} FROM {source}").fetchall()[0]
         for i, p in enumerate(text_cols):
