@@ -19,8 +19,11 @@ from typing import Any
 from procatlas.model.discovery import Filters
 
 # Columns of the event table that filters can address by name (the rest are JSON attributes).
+# XES standard keys are aliases of the columns they were stored in.
 EVENT_COLUMNS = {"activity": "e.activity", "resource": "e.resource", "group": 'e."group"',
-                 "lifecycle": "e.lifecycle"}
+                 "lifecycle": "e.lifecycle", "concept:name": "e.activity", "org:resource": "e.resource",
+                 "org:group": 'e."group"', "lifecycle:transition": "e.lifecycle"}
+CASE_COLUMNS = {"case": "o.id", "concept:name": "o.id", "case:concept:name": "o.id"}
 
 EVENTS_SQL = """
 CREATE TEMP TABLE {ev} AS
@@ -170,8 +173,11 @@ def event_where(filters: Filters) -> tuple[str, list[Any]]:
             params.append(_json_path(name))
             parts.append(_in("json_extract_string(e.attributes, ?)", values, params))
     for name, values in filters.case_attributes:
-        params.append(_json_path(name))
-        parts.append(_in("json_extract_string(o.attributes, ?)", values, params))
+        if name in CASE_COLUMNS:
+            parts.append(_in(CASE_COLUMNS[name], values, params))
+        else:
+            params.append(_json_path(name.removeprefix("case:")))
+            parts.append(_in("json_extract_string(o.attributes, ?)", values, params))
     if filters.time_mode == "trim":
         if filters.start is not None:
             parts.append("e.timestamp >= ?")

@@ -60,9 +60,11 @@ class Filters:
       ``started`` (first event inside), ``completed`` (last event inside) or ``trim`` (keep
       only the events inside).
     - ``case_attributes``: ``{name: value or [values]}``; a case is kept when each named case
-      attribute equals one of the values.
+      attribute equals one of the values (``case`` or ``concept:name`` is the case id).
     - ``event_attributes``: same for events; events that do not match are removed (the
-      columns ``activity``, ``resource``, ``group`` and ``lifecycle`` are addressed by name).
+      columns ``activity``, ``resource``, ``group`` and ``lifecycle`` are addressed by these
+      names or their XES keys ``concept:name``, ``org:resource``, ``org:group``,
+      ``lifecycle:transition``).
     - ``with_activities``: keep cases containing at least one of these activities;
       ``without_activities``: drop cases containing any of them.
     - ``min_duration``/``max_duration``: case duration range (seconds or timedelta).
