@@ -35,7 +35,7 @@ def ingest(paths: Sequence[PathLike], *, workspace: PathLike | Workspace | None 
            process: str | None = None, case: str | None = None, activity: str | None = None,
            timestamp: str | None = None, start_timestamp: str | None = None,
            resource: str | None = None, group: str | None = None, lifecycle: str | None = None,
-           timezone: str = "UTC", delimiter: str | None = None,
+           timezone: str = "UTC", delimiter: str | None = None, timestamp_format: str | None = None,
            progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
     """Read event files into the workspace, each in one transaction.
 
@@ -47,7 +47,7 @@ def ingest(paths: Sequence[PathLike], *, workspace: PathLike | Workspace | None 
     options = ReadOptions(
         mapping=Mapping(case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
                         resource=resource, group=group, lifecycle=lifecycle),
-        timezone=timezone, process=process, delimiter=delimiter)
+        timezone=timezone, process=process, delimiter=delimiter, timestamp_format=timestamp_format)
     with _use(workspace) as ws:
         return _ingest.ingest(ws, [Path(p) for p in paths], options, progress=progress)
 

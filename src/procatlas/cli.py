@@ -78,6 +78,8 @@ def ingest(
     lifecycle: Annotated[str | None, typer.Option(help="Lifecycle transition column.")] = None,
     timezone: Annotated[str, typer.Option(help="Zone of timestamps without offset (IANA name).")] = "UTC",
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (detected when omitted).")] = None,
+    timestamp_format: Annotated[str | None, typer.Option(
+        help="strptime format of text timestamps, e.g. '%d/%m/%Y %H:%M' (detected when omitted).")] = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """Read event files into the workspace (one transaction per file)."""
@@ -92,7 +94,7 @@ def ingest(
         report = api.ingest(files, workspace=workspace, process=process, case=case, activity=activity,
                             timestamp=timestamp, start_timestamp=start_timestamp, resource=resource,
                             group=group, lifecycle=lifecycle, timezone=timezone, delimiter=delimiter,
-                            progress=progress)
+                            timestamp_format=timestamp_format, progress=progress)
     data = report.to_dict()
     rows = [{"file": Path(s["path"]).name, "process": s["process"] or "(object-centric)",
              "events": s["events"], "objects": s["objects"], "rejected": s["rejected"],

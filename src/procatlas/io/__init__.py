@@ -18,6 +18,7 @@ class ReadOptions:
     timezone: str = "UTC"
     process: str | None = None
     delimiter: str | None = None
+    timestamp_format: str | None = None  # strptime format of text timestamps, when detection cannot tell
 
 
 # format name -> suffixes of the logical (decompressed) file name

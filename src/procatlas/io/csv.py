@@ -201,7 +201,7 @@ def _stage(path: Path, local: Path, stager: Stager, options: ReadOptions, dialec
         stager.note(f"{path.name}: header only, no data rows")
     profiles = _profiles(stager, names)
     detected = detect_mapping(profiles, options.mapping, path=path, rows=rows,
-                              ts_format=getattr(options, "timestamp_format", None))
+                              ts_format=options.timestamp_format)
     stager.detected.update(mapping=detected.mapping.as_dict(), delimiter=dialect["delim"],
                            timestamp_formats={r: f.label for r, f in detected.ts_formats.items()})
     for n in detected.notes:

@@ -37,7 +37,7 @@ def read_parquet(path: Path, stager: Stager, options: ReadOptions) -> None:
     source = (f"(SELECT * EXCLUDE (file_row_number), file_row_number AS {_ORDER} FROM {scan})")
     profiles = _profiles(stager, source, types)
     detected = detect_mapping(profiles, options.mapping, path=path, rows=rows,
-                              ts_format=getattr(options, "timestamp_format", None))
+                              ts_format=options.timestamp_format)
     stager.detected.update(mapping=detected.mapping.as_dict(),
                            timestamp_formats={r: f.label or f.kind for r, f in detected.ts_formats.items()})
     for n in detected.notes:
