@@ -18,6 +18,7 @@ class Selection:
     filters: Filters
     events_table: str
     cases_table: str
+    activities_table: str
     cases: int
     events: int
 

@@ -25,6 +25,8 @@ class DuckDBEngine:
 
     def __init__(self, workspace: Workspace):
         self.ws = workspace
+        # DuckDB draws a progress bar on stdout for long queries; stdout is the CLI's JSON
+        self.ws.execute("SET enable_progress_bar = false")
 
     def processes(self) -> list[str]:
         return [r[0] for r in self.ws.rows(
@@ -33,37 +35,39 @@ class DuckDBEngine:
     def select(self, process: str, filters: Filters | None = None) -> Selection:
         filters = filters or Filters()
         n = next(_ids)
-        ev, cases = f"pa_sel{n}_ev", f"pa_sel{n}_cases"
+        acts, ev, cases = f"pa_sel{n}_acts", f"pa_sel{n}_ev", f"pa_sel{n}_cases"
         where, wparams = q.event_where(filters)
-        having, hparams = q.case_having(filters)
         vwhere, vparams = q.variant_where(filters)
         try:
-            self.ws.execute(q.EVENTS_SQL.format(ev=ev, where=where), [process, *wparams])
+            self.ws.execute(q.ACTS_SQL.format(acts=acts))
+            codes = dict(self.ws.rows(q.CODES_SQL.format(acts=acts)))
+            having, hparams = q.case_having(filters, codes)
+            self.ws.execute(q.EVENTS_SQL.format(ev=ev, acts=acts, where=where), [process, *wparams])
             self.ws.execute(q.CASES_SQL.format(ev=ev, cases=cases, having=having, variant_where=vwhere),
                             [*hparams, *vparams])
             kept_cases, kept_events = self.ws.rows(q.TOTALS_SQL.format(cases=cases))[0]
             if kept_events != self.ws.scalar(f"SELECT count(*) FROM {ev}"):
                 self.ws.execute(q.PRUNE_EVENTS_SQL.format(ev=ev, cases=cases))
         except BaseException:
-            self._drop(ev, cases)
+            self._drop(acts, ev, cases)
             raise
         if kept_cases == 0 and not self.ws.scalar(
                 "SELECT count(*) FROM object WHERE type = ?", [process]):
-            self._drop(ev, cases)
+            self._drop(acts, ev, cases)
             known = self.processes()
             raise InputError(f"no process '{process}' in the workspace; processes: "
                              + (", ".join(known) or "(none; run `procatlas ingest FILE` first)"))
-        return Selection(process, filters, ev, cases, int(kept_cases), int(kept_events))
+        return Selection(process, filters, ev, cases, acts, int(kept_cases), int(kept_events))
 
     def release(self, selection: Selection) -> None:
-        self._drop(selection.events_table, selection.cases_table)
+        self._drop(selection.activities_table, selection.events_table, selection.cases_table)
 
     def _drop(self, *tables: str) -> None:
         for t in tables:
             self.ws.execute(f"DROP TABLE IF EXISTS {t}")
 
     def _arrow(self, sql: str, sel: Selection) -> pa.Table:
-        return self.ws.arrow(sql.format(ev=sel.events_table, cases=sel.cases_table))
+        return self.ws.arrow(sql.format(ev=sel.events_table, cases=sel.cases_table, acts=sel.activities_table))
 
     def dfg(self, selection: Selection, *, performance: bool = True) -> pa.Table:
         return self._arrow(q.DFG_SQL if performance else q.DFG_COUNTS_SQL, selection)

@@ -1,15 +1,18 @@
 """The event-level SQL of discovery, written once (plain DuckDB SQL that sqlglot can transpile).
 
-A *selection* is two temporary tables built from a process and its filters:
+A *selection* is three temporary tables built from a process and its filters:
 
-- ``{ev}``: the kept events of the process, one row per (case, event): cid, eid, activity, ts,
+- ``{acts}``: the activity dictionary, activity -> integer ``code`` in name order (traces of
+  integers sort, hash and compare several times faster than traces of strings; codes in name
+  order make integer traces sort like the names);
+- ``{ev}``: the kept events of the process, one row per (case, event): cid, eid, code, ts,
   start_ts, lifecycle.  Within a case events are ordered by (timestamp, eid); eid increases in
   file order, so ties keep file order exactly like a stable sort by timestamp;
 - ``{cases}``: one row per kept case: cid, case_id, n (events), first_ts, last_ts, duration_s,
-  trace (list of activities in order) and ``variant`` (1 = most frequent variant).
+  trace (list of codes in order) and ``variant`` (1 = most frequent variant).
 
-Every summary below reads only these two tables.  Placeholders in braces are table names
-filled by the engine; values always travel as ``?`` parameters.
+Every summary below reads only these tables, and turns codes back into names at the end.
+Placeholders in braces are table names filled by the engine; values travel as ``?`` parameters.
 """
 
 from __future__ import annotations
@@ -25,30 +28,39 @@ EVENT_COLUMNS = {"activity": "e.activity", "resource": "e.resource", "group": 'e
                  "org:group": 'e."group"', "lifecycle:transition": "e.lifecycle"}
 CASE_COLUMNS = {"case": "o.id", "concept:name": "o.id", "case:concept:name": "o.id"}
 
+ACTS_SQL = """
+CREATE TEMP TABLE {acts} AS
+SELECT activity, CAST(row_number() OVER (ORDER BY activity) AS INTEGER) AS code
+FROM (SELECT DISTINCT activity FROM event) d
+"""
+
+CODES_SQL = "SELECT activity, code FROM {acts}"
+
 EVENTS_SQL = """
 CREATE TEMP TABLE {ev} AS
-SELECT eo.oid AS cid, e.eid, e.activity, e.timestamp AS ts, e.start_timestamp AS start_ts, e.lifecycle
+SELECT eo.oid AS cid, e.eid, a.code, e.timestamp AS ts, e.start_timestamp AS start_ts, e.lifecycle
 FROM event_object eo
 JOIN object o ON o.oid = eo.oid
 JOIN event e ON e.eid = eo.eid
+JOIN {acts} a ON a.activity = e.activity
 WHERE o.type = ? {where}
 """
 
 CASES_SQL = """
 CREATE TEMP TABLE {cases} AS
 WITH c AS (
-    SELECT ev.cid, any_value(o.id) AS case_id, count(*) AS n, min(ev.ts) AS first_ts, max(ev.ts) AS last_ts,
+    SELECT ev.cid, count(*) AS n, min(ev.ts) AS first_ts, max(ev.ts) AS last_ts,
            date_diff('microsecond', min(ev.ts), max(ev.ts)) / 1e6 AS duration_s,
-           list(ev.activity ORDER BY ev.ts, ev.eid) AS trace
-    FROM {ev} ev JOIN object o ON o.oid = ev.cid
+           list(ev.code ORDER BY ev.ts, ev.eid) AS trace
+    FROM {ev} ev
     GROUP BY ev.cid
     {having}
 ), v AS (
     SELECT trace, count(*) AS cnt, row_number() OVER (ORDER BY count(*) DESC, trace) AS variant
     FROM c GROUP BY trace
 )
-SELECT c.*, v.variant
-FROM c JOIN v ON v.trace = c.trace
+SELECT c.cid, o.id AS case_id, c.n, c.first_ts, c.last_ts, c.duration_s, c.trace, v.variant
+FROM c JOIN v ON v.trace = c.trace JOIN object o ON o.oid = c.cid
 {variant_where}
 """
 
@@ -59,91 +71,105 @@ TOTALS_SQL = "SELECT count(*) AS cases, CAST(coalesce(sum(n), 0) AS BIGINT) AS e
 
 # Counting summaries come from the variant table (one row per distinct trace): exact, and
 # small whatever the number of events.
-_VARIANT_STEPS = """
+_VARIANTS = """
 WITH v AS (
     SELECT variant, any_value(trace) AS trace, count(*) AS cnt FROM {cases} GROUP BY variant
-), steps AS (
-    SELECT v.variant, v.cnt, v.trace[i] AS source, v.trace[i + 1] AS target
-    FROM v, range(1, len(v.trace)) r(i)
-), per_variant AS (
-    SELECT variant, any_value(cnt) AS cnt, source, target, count(*) AS occurrences
-    FROM steps GROUP BY variant, source, target
 )"""
 
-DFG_COUNTS_SQL = _VARIANT_STEPS + """
-SELECT source, target, CAST(sum(cnt * occurrences) AS BIGINT) AS frequency, CAST(sum(cnt) AS BIGINT) AS cases
-FROM per_variant
-GROUP BY source, target
+DFG_COUNTS_SQL = _VARIANTS + """, steps AS (
+    SELECT v.variant, v.cnt, v.trace[i] AS s, v.trace[i + 1] AS t
+    FROM v, range(1, len(v.trace)) r(i)
+), per_variant AS (
+    SELECT variant, any_value(cnt) AS cnt, s, t, count(*) AS occurrences
+    FROM steps GROUP BY variant, s, t
+), edges AS (
+    SELECT s, t, CAST(sum(cnt * occurrences) AS BIGINT) AS frequency, CAST(sum(cnt) AS BIGINT) AS cases
+    FROM per_variant GROUP BY s, t
+)
+SELECT a.activity AS source, b.activity AS target, edges.frequency, edges.cases
+FROM edges JOIN {acts} a ON a.code = edges.s JOIN {acts} b ON b.code = edges.t
 ORDER BY frequency DESC, source, target
 """
 
 # Transition times need the events: consecutive events of a case, ordered by (timestamp, eid).
 DFG_SQL = """
 WITH pairs AS (
-    SELECT cid, activity AS source, lead(activity) OVER w AS target,
+    SELECT cid, code AS s, lead(code) OVER w AS t,
            date_diff('microsecond', ts, lead(ts) OVER w) / 1e6 AS d
     FROM {ev}
     WINDOW w AS (PARTITION BY cid ORDER BY ts, eid)
+), edges AS (
+    SELECT s, t, count(*) AS frequency, count(DISTINCT cid) AS cases,
+           avg(d) AS mean_s, median(d) AS median_s, quantile_cont(d, 0.9) AS p90_s, max(d) AS max_s
+    FROM pairs
+    WHERE t IS NOT NULL
+    GROUP BY s, t
 )
-SELECT source, target, count(*) AS frequency, count(DISTINCT cid) AS cases,
-       avg(d) AS mean_s, median(d) AS median_s, quantile_cont(d, 0.9) AS p90_s, max(d) AS max_s
-FROM pairs
-WHERE target IS NOT NULL
-GROUP BY source, target
+SELECT a.activity AS source, b.activity AS target, edges.frequency, edges.cases,
+       edges.mean_s, edges.median_s, edges.p90_s, edges.max_s
+FROM edges JOIN {acts} a ON a.code = edges.s JOIN {acts} b ON b.code = edges.t
 ORDER BY frequency DESC, source, target
 """
 
 START_SQL = """
-SELECT trace[1] AS activity, count(*) AS cases FROM {cases} GROUP BY 1 ORDER BY cases DESC, activity
+SELECT a.activity, count(*) AS cases FROM {cases} c JOIN {acts} a ON a.code = c.trace[1]
+GROUP BY a.activity ORDER BY cases DESC, a.activity
 """
 
 END_SQL = """
-SELECT trace[len(trace)] AS activity, count(*) AS cases FROM {cases} GROUP BY 1 ORDER BY cases DESC, activity
+SELECT a.activity, count(*) AS cases FROM {cases} c JOIN {acts} a ON a.code = c.trace[len(c.trace)]
+GROUP BY a.activity ORDER BY cases DESC, a.activity
 """
 
 # Service time: a START is paired with the COMPLETE of the same case and activity that has
 # the same ordinal among its kind (first start with first complete, ...), the usual FIFO
 # pairing of lifecycle logs; events with their own start timestamp are measured directly.
-ACTIVITIES_SQL = """
-WITH v AS (
-    SELECT variant, any_value(trace) AS trace, count(*) AS cnt FROM {cases} GROUP BY variant
-), occ AS (
-    SELECT variant, any_value(cnt) AS cnt, a.activity, count(*) AS occurrences
-    FROM v, unnest(v.trace) a(activity) GROUP BY variant, a.activity
+ACTIVITIES_SQL = _VARIANTS + """, occ AS (
+    SELECT variant, any_value(cnt) AS cnt, x.code, count(*) AS occurrences
+    FROM v, unnest(v.trace) x(code) GROUP BY variant, x.code
 ), counts AS (
-    SELECT activity, CAST(sum(cnt * occurrences) AS BIGINT) AS events, CAST(sum(cnt) AS BIGINT) AS cases FROM occ GROUP BY activity
+    SELECT code, CAST(sum(cnt * occurrences) AS BIGINT) AS events, CAST(sum(cnt) AS BIGINT) AS cases
+    FROM occ GROUP BY code
 ), s AS (
-    SELECT cid, activity, ts, row_number() OVER (PARTITION BY cid, activity ORDER BY ts, eid) AS r
+    SELECT cid, code, ts, row_number() OVER (PARTITION BY cid, code ORDER BY ts, eid) AS r
     FROM {ev} WHERE lower(lifecycle) = 'start'
 ), c AS (
-    SELECT cid, activity, ts, row_number() OVER (PARTITION BY cid, activity ORDER BY ts, eid) AS r
+    SELECT cid, code, ts, row_number() OVER (PARTITION BY cid, code ORDER BY ts, eid) AS r
     FROM {ev} WHERE lower(lifecycle) = 'complete'
 ), d AS (
-    SELECT c.activity, date_diff('microsecond', s.ts, c.ts) / 1e6 AS service_s
-    FROM s JOIN c ON c.cid = s.cid AND c.activity = s.activity AND c.r = s.r
+    SELECT c.code, date_diff('microsecond', s.ts, c.ts) / 1e6 AS service_s
+    FROM s JOIN c ON c.cid = s.cid AND c.code = s.code AND c.r = s.r
     WHERE c.ts >= s.ts
     UNION ALL
-    SELECT activity, date_diff('microsecond', start_ts, ts) / 1e6 AS service_s
+    SELECT code, date_diff('microsecond', start_ts, ts) / 1e6 AS service_s
     FROM {ev} WHERE start_ts IS NOT NULL AND ts >= start_ts
 ), st AS (
-    SELECT activity, count(*) AS timed, avg(service_s) AS service_mean_s, median(service_s) AS service_median_s,
+    SELECT code, count(*) AS timed, avg(service_s) AS service_mean_s, median(service_s) AS service_median_s,
            quantile_cont(service_s, 0.9) AS service_p90_s, max(service_s) AS service_max_s
-    FROM d GROUP BY activity
+    FROM d GROUP BY code
 )
-SELECT counts.activity, counts.events, counts.cases, coalesce(st.timed, 0) AS timed,
+SELECT a.activity, counts.events, counts.cases, coalesce(st.timed, 0) AS timed,
        st.service_mean_s, st.service_median_s, st.service_p90_s, st.service_max_s
-FROM counts LEFT JOIN st ON st.activity = counts.activity
-ORDER BY counts.events DESC, counts.activity
+FROM counts JOIN {acts} a ON a.code = counts.code LEFT JOIN st ON st.code = counts.code
+ORDER BY counts.events DESC, a.activity
 """
 
+# codes are 1-based positions in the name-ordered list of activities: list_select decodes
 VARIANTS_SQL = """
-SELECT variant, any_value(trace) AS activities, count(*) AS cases,
-       count(*) / (SELECT count(*) FROM {cases}) AS share,
-       avg(duration_s) AS mean_s, median(duration_s) AS median_s,
-       quantile_cont(duration_s, 0.9) AS p90_s, min(duration_s) AS min_s, max(duration_s) AS max_s
-FROM {cases}
-GROUP BY variant
-ORDER BY variant
+WITH stats AS (
+    SELECT variant, any_value(trace) AS trace, count(*) AS cases,
+           count(*) / (SELECT count(*) FROM {cases}) AS share,
+           avg(duration_s) AS mean_s, median(duration_s) AS median_s,
+           quantile_cont(duration_s, 0.9) AS p90_s, min(duration_s) AS min_s, max(duration_s) AS max_s
+    FROM {cases}
+    GROUP BY variant
+), names AS (
+    SELECT list(activity ORDER BY code) AS names FROM {acts}
+)
+SELECT stats.variant, list_select(names.names, stats.trace) AS activities, stats.cases, stats.share,
+       stats.mean_s, stats.median_s, stats.p90_s, stats.min_s, stats.max_s
+FROM stats, names
+ORDER BY stats.variant
 """
 
 CASE_DURATIONS_SQL = """
@@ -188,8 +214,9 @@ def event_where(filters: Filters) -> tuple[str, list[Any]]:
     return "".join(f" AND {p}" for p in parts), params
 
 
-def case_having(filters: Filters) -> tuple[str, list[Any]]:
-    """``HAVING ...`` for the case-level filters evaluated on the grouped events of a case."""
+def case_having(filters: Filters, codes: dict[str, int]) -> tuple[str, list[Any]]:
+    """``HAVING ...`` for the case-level filters evaluated on the grouped events of a case
+    (``codes``: the activity dictionary, to test activities by code)."""
     parts: list[str] = []
     params: list[Any] = []
     lo, hi, mode = filters.start, filters.end, filters.time_mode
@@ -207,10 +234,12 @@ def case_having(filters: Filters) -> tuple[str, list[Any]]:
             if value is not None:
                 parts.append(f"{expr} {op} ?")
                 params.append(value)
+    with_codes = tuple(codes[a] for a in filters.with_activities if a in codes)
     if filters.with_activities:
-        parts.append("bool_or(" + _in("ev.activity", filters.with_activities, params) + ")")
-    if filters.without_activities:
-        parts.append("NOT bool_or(" + _in("ev.activity", filters.without_activities, params) + ")")
+        parts.append("bool_or(" + _in("ev.code", with_codes, params) + ")" if with_codes else "false")
+    without_codes = tuple(codes[a] for a in filters.without_activities if a in codes)
+    if without_codes:
+        parts.append("NOT bool_or(" + _in("ev.code", without_codes, params) + ")")
     duration = "date_diff('microsecond', min(ev.ts), max(ev.ts)) / 1e6"
     if filters.min_duration is not None:
         parts.append(f"{duration} >= ?")
