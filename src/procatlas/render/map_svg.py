@@ -17,7 +17,7 @@ ENDPOINT = 26.0
 MARGIN = 24.0
 # sequential colour ramps (light -> dark), ColorBrewer Blues and YlOrRd
 BLUES = ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
-HEAT = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"]
+HEAT = ["#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # without the lightest: edges stay visible
 
 
 def fmt_count(n: float) -> str:
@@ -53,9 +53,9 @@ def _label_width(text: str, size: float = 12) -> float:
     return len(text) * CHAR_W * size / 12
 
 
-def _midpoint(points: tuple[tuple[float, float], ...]) -> tuple[float, float]:
+def _midpoint(points: tuple[tuple[float, float], ...], fraction: float = 0.5) -> tuple[float, float]:
     lengths = [math.dist(a, b) for a, b in zip(points, points[1:])]
-    half = sum(lengths) / 2
+    half = sum(lengths) * fraction
     for (a, b), seg in zip(zip(points, points[1:]), lengths):
         if half <= seg and seg > 0:
             f = half / seg
@@ -116,6 +116,7 @@ def render_map(pmap: ProcessMap, *, direction: str = "TB") -> str:
         '<g class="edges" fill="none">',
     ]
     labels = []
+    pairs = {(e.source, e.target) for e in pmap.edges}
     for e in pmap.edges:
         pts = layout.edges[(ids[e.source], ids[e.target], 0)]
         w = 1.0 + 7.0 * math.sqrt(e.frequency / max_freq)
@@ -132,9 +133,12 @@ def render_map(pmap: ProcessMap, *, direction: str = "TB") -> str:
                    f"<title>{escape(tip)}</title></path>")
         text = edge_label(e, pmap)
         if text:
-            x, y = _midpoint(pts)
-            labels.append(f'<text x="{_num(x + 4)}" y="{_num(y - 3)}" fill="#333" font-size="10" '
-                          f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{escape(text)}</text>')
+            # an edge and its reverse run side by side: put their labels at different heights
+            x, y = _midpoint(pts, 0.3 if (e.target, e.source) in pairs and e.source != e.target else 0.5)
+            at = f'x="{_num(x + 4)}" y="{_num(y - 3)}" font-size="10"'
+            # a white halo drawn first (paint-order is not supported by every renderer)
+            labels.append(f'<text {at} fill="#ffffff" stroke="#ffffff" stroke-width="3" '
+                          f'stroke-linejoin="round">{escape(text)}</text><text {at} fill="#333">{escape(text)}</text>')
     out.append("</g>")
     out.append('<g class="nodes">')
     for endpoint, fill, glyph in ((START, "#3a9d23", "\u25b6"), (END, "#c0392b", "\u25a0")):
