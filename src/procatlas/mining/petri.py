@@ -121,15 +121,124 @@ class _Builder:
             raise ValueError(op)
 
 
-def tree_to_petri(tree: ProcessTree, *, name: str = "net") -> PetriNet:
+def tree_to_petri(tree: ProcessTree, *, name: str = "net", reduce: bool = True) -> PetriNet:
     """Translate a process tree into a sound workflow net (source place ``p0`` -> sink ``p1``).
 
     Each operator becomes a block of places and transitions; tau leaves, parallel
-    split/join and loop entry/exit are silent transitions.
+    split/join and loop entry/exit are silent transitions. With ``reduce`` (the default)
+    the silent transitions that only delay are then fused away (see :func:`reduce_silent`),
+    which keeps the language and soundness and gives the smaller nets people expect.
     """
     b = _Builder()
     source = b.place("source")
     sink = b.place("sink")
     b.block(tree, source, sink)
-    return PetriNet(tuple(b.places), tuple(b.transitions), tuple(b.arcs),
-                    ((source, 1),), ((sink, 1),), name)
+    net = PetriNet(tuple(b.places), tuple(b.transitions), tuple(b.arcs),
+                   ((source, 1),), ((sink, 1),), name)
+    return reduce_silent(net) if reduce else net
+
+
+def reduce_silent(net: PetriNet) -> PetriNet:
+    """Remove silent transitions by the series fusion rules of Murata (1989).
+
+    A silent ``t`` with one input place ``p`` and one output place ``q`` goes when ``t`` is
+    the only way out of ``p`` (``p`` merges into ``q``) or the only way into ``q`` (``q``
+    merges into ``p``); a silent ``t`` whose input place is fed by one transition ``u`` and
+    feeds only ``t`` is merged into ``u`` (and symmetrically into the single consumer of its
+    output place). These rules preserve the language up to tau and soundness; the source
+    place keeps no inputs and the sink no outputs, so the result is still a workflow net.
+    """
+    places = {p.id: p for p in net.places}
+    labels = {t.id: t.label for t in net.transitions}
+    arcs = {(a.source, a.target) for a in net.arcs}
+    if any(a.weight != 1 for a in net.arcs):
+        return net
+    initial = {p for p, _ in net.initial_marking}
+    final = {p for p, _ in net.final_marking}
+
+    def pre(n):
+        return {s for s, t in arcs if t == n}
+
+    def post(n):
+        return {t for s, t in arcs if s == n}
+
+    def merge_place(old: str, into: str) -> None:
+        for s, t in list(arcs):
+            if s == old:
+                arcs.discard((s, t))
+                arcs.add((into, t))
+            elif t == old:
+                arcs.discard((s, t))
+                arcs.add((s, into))
+        del places[old]
+
+    def drop(node: str) -> None:
+        for e in [e for e in arcs if node in e]:
+            arcs.discard(e)
+
+    changed = True
+    while changed:
+        changed = False
+        for t in sorted(labels, key=lambda x: int(x[1:]) if x[1:].isdigit() else 0):
+            if labels[t] is not None:
+                continue
+            ins, outs = pre(t), post(t)
+            if len(ins) == 1 and len(outs) == 1:
+                (p,), (q,) = ins, outs
+                if p == q:
+                    continue
+                if post(p) == {t} and p not in final and (p not in initial or pre(q) == {t}) \
+                        and not (pre(p) & pre(q)) and q not in initial:
+                    drop(t)
+                    del labels[t]
+                    merge_place(p, q)
+                    if p in initial:
+                        initial.discard(p)
+                        initial.add(q)
+                    changed = True
+                    break
+                if pre(q) == {t} and q not in final and p not in final \
+                        and not (post(p) & post(q)):
+                    drop(t)
+                    del labels[t]
+                    merge_place(q, p)
+                    changed = True
+                    break
+            if len(ins) == 1:
+                (p,) = ins
+                feeders = pre(p)
+                if post(p) == {t} and len(feeders) == 1 and p not in initial:
+                    (u,) = feeders
+                    if u != t and not (post(u) & outs):
+                        drop(t)
+                        del labels[t]
+                        drop(p)
+                        del places[p]
+                        for q in outs:
+                            arcs.add((u, q))
+                        changed = True
+                        break
+            if len(outs) == 1:
+                (q,) = outs
+                takers = post(q)
+                if pre(q) == {t} and len(takers) == 1 and q not in final:
+                    (v,) = takers
+                    if v != t and not (pre(v) & ins):
+                        drop(t)
+                        del labels[t]
+                        drop(q)
+                        del places[q]
+                        for p in ins:
+                            arcs.add((p, v))
+                        changed = True
+                        break
+    order = {a: i for i, a in enumerate((a.source, a.target) for a in net.arcs)}
+    kept_arcs = sorted(arcs, key=lambda e: (order.get(e, len(order)), e))
+    return PetriNet(
+        tuple(p for p in net.places if p.id in places),
+        tuple(t for t in net.transitions if t.id in labels),
+        tuple(Arc(s, t) for s, t in kept_arcs),
+        tuple((p, 1) for p in sorted(initial)),
+        net.final_marking,
+        net.name,
+    )
