@@ -302,8 +302,7 @@ def main() -> None:
     except KeyboardInterrupt:
         _fail("interrupted; the workspace is unchanged by the unfinished step", 130)
     except Exception as exc:  # noqa: BLE001 - last line of defence
-        import click
-        if isinstance(exc, click.ClickException):
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # click's usage errors, as typer raises them
             exc.show()
             sys.exit(exc.exit_code)
         if os.environ.get("PROCATLAS_DEBUG"):

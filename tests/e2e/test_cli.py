@@ -126,3 +126,25 @@ def test_rejects_command_lists_reasons(tmp_path):
     rejects = json.loads(run("rejects", "-f", "json", cwd=tmp_path).stdout)["rejects"]
     assert len(rejects) == 1 and rejects[0]["reason"] == "unparseable timestamp 'not a date'"
     assert rejects[0]["path"].endswith("bad.xes") and rejects[0]["location"] == 1
+
+
+def test_csv_rejects_keep_their_line_numbers(tmp_path):
+    """Through the real ingest transaction (where DuckDB numbers new rows from a large offset)."""
+    log = tmp_path / "orders.csv"
+    log.write_text("case_id,activity,timestamp,resource\n"
+                   "1,register,2024-01-02 09:00:00,ann\n"
+                   "1,check,2024-01-02 10:00:00,bob,EXTRA\n"
+                   "1,approve,2024-01-02 11:00:00,cy\n"
+                   "2,register,not a time,ann\n"
+                   "2,approve,2024-01-03 11:00:00,cy\n")
+    r = run("ingest", str(log), "-f", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    src = json.loads(r.stdout)["sources"][0]
+    assert (src["events"], src["rejected"]) == (3, 2)
+    rejects = json.loads(run("rejects", "-f", "json", cwd=tmp_path).stdout)["rejects"]
+    assert [(x["location"], x["reason"].split(":")[0].split(" '")[0]) for x in rejects][1] == (
+        5, "unparseable timestamp")
+    assert rejects[0]["location"] == 3 and "EXTRA" in rejects[0]["raw"]
+    import duckdb
+    con = duckdb.connect(str(tmp_path / "atlas.duckdb"), read_only=True)
+    assert con.execute("SELECT list(position ORDER BY eid), min(eid) FROM event").fetchone() == ([0, 1, 3], 0)  # ordinal among parsed rows

@@ -44,39 +44,21 @@ def attribute_types(stager: Stager, source: str, cols: list[ColumnProfile], *, t
     types: dict[str, AttrType] = {}
     text_cols = [p for p in cols if p.is_text]
     has_newline = False
+    # A cheap pass over the first rows proposes a type per column; the full pass then only
+    # checks that one candidate (a column the sample shows as text stays text: no full scan).
+    candidates = {p.name: _CANDIDATES for p in text_cols}
     if text_cols:
-        parts = []
+        sample = _type_counts(stager, f"(SELECT * FROM {source} LIMIT {_SAMPLE_ROWS})", text_cols, candidates)
+        candidates = {name: tuple(k for k in _CANDIDATES if counts[k] == counts["n"] and counts["n"] > 0)
+                      or (("comma",) if decimal_comma and counts["comma"] and counts["comma"] + counts["int"] == counts["n"]
+                          else ())
+                      for name, counts in sample.items()}
+        check = [p for p in text_cols if candidates[p.name]]
+        full = _type_counts(stager, source, check, candidates) if check else {}
         for p in text_cols:
-            c = quote_ident(p.name)
-            parts += [
-                f"count({c})",
-                f"count(*) FILTER (WHERE regexp_full_match({c}, '{_INT_RX}'))",
-                f"count(*) FILTER (WHERE regexp_full_match({c}, '{_FLOAT_RX}'))",
-                f"count(*) FILTER (WHERE regexp_full_match({c}, '{_COMMA_FLOAT_RX}'))",
-                f"count(*) FILTER (WHERE lower({c}) IN ('true', 'false'))",
-                f"count(*) FILTER (WHERE regexp_full_match({c}, '{_ISO_RX}') "
-                f"AND TRY_CAST({c} AS TIMESTAMPTZ) IS NOT NULL)",
-                "false",
-            ]
-        row = stager.sql(f"SELECT {', '.join(parts)} FROM {source}").fetchall()[0]
-        for i, p in enumerate(text_cols):
-            n, n_int, n_float, n_comma, n_bool, n_date, nl = row[i * 7:(i + 1) * 7]
-            has_newline = has_newline or bool(nl)
-            if n == 0:
-                types[p.name] = AttrType("string", "to_json({c})")
-            elif n_int == n:
-                types[p.name] = AttrType("int", "{c}")
-            elif n_float == n:
-                types[p.name] = AttrType("float", "{c}")
-            elif decimal_comma and n_comma > 0 and n_comma + n_int == n:
-                types[p.name] = AttrType("float", "replace({c}, ',', '.')")
-            elif n_bool == n:
-                types[p.name] = AttrType("boolean", "lower({c})")
-            elif n_date == n:
-                iso = TsFormat("iso", offsets="mixed")
-                types[p.name] = AttrType("date", _iso_json(ts_sql("{c}", iso, tz)))
-            else:
-                types[p.name] = AttrType("string", "to_json({c})")
+            counts = full.get(p.name)
+            types[p.name] = _choose(counts, candidates[p.name], decimal_comma, tz) if counts else \
+                AttrType("string", "to_json({c})")
     for p in cols:
         if p.is_text:
             continue
@@ -94,6 +76,59 @@ def attribute_types(stager: Stager, source: str, cols: list[ColumnProfile], *, t
         else:
             types[p.name] = AttrType("string", "to_json(CAST({c} AS VARCHAR))")
     return types, has_newline
+
+
+_SAMPLE_ROWS = 20_000
+_CANDIDATES = ("int", "float", "bool", "date")
+
+
+def _type_counts(stager: Stager, source: str, cols: list[ColumnProfile],
+                 candidates: dict[str, tuple[str, ...]]) -> dict[str, dict[str, int]]:
+    """Per column: non-null values and how many parse as each candidate type (one pass)."""
+    tests = {
+        "int": "regexp_full_match({c}, '" + _INT_RX + "')",
+        "float": "regexp_full_match({c}, '" + _FLOAT_RX + "')",
+        "comma": "regexp_full_match({c}, '" + _COMMA_FLOAT_RX + "')",
+        "bool": "lower({c}) IN ('true', 'false')",
+        "date": "regexp_full_match({c}, '" + _ISO_RX + "') AND TRY_CAST({c} AS TIMESTAMPTZ) IS NOT NULL",
+    }
+    parts, keys = [], []
+    for p in cols:
+        c = quote_ident(p.name)
+        wanted = set(candidates[p.name])
+        if wanted & {"int", "float", "comma"}:
+            wanted |= {"int", "float", "comma"}
+        parts.append(f"count({c})")
+        keys.append((p.name, "n"))
+        for kind in ("int", "float", "comma", "bool", "date"):
+            if kind in wanted:
+                test = tests[kind].replace("{c}", c)
+                parts.append(f"count(*) FILTER (WHERE {test})")
+                keys.append((p.name, kind))
+    row = stager.sql(f"SELECT {', '.join(parts)} FROM {source}").fetchall()[0]
+    out: dict[str, dict[str, int]] = {p.name: dict.fromkeys(("n", "int", "float", "comma", "bool", "date"), 0)
+                                      for p in cols}
+    for (name, kind), value in zip(keys, row):
+        out[name][kind] = value
+    return out
+
+
+def _choose(counts: dict[str, int], candidates: tuple[str, ...], decimal_comma: bool, tz: str) -> AttrType:
+    """The narrowest type every non-null value of the column parses as."""
+    n = counts["n"]
+    if n == 0:
+        return AttrType("string", "to_json({c})")
+    if counts["int"] == n:
+        return AttrType("int", "{c}")
+    if counts["float"] == n:
+        return AttrType("float", "{c}")
+    if decimal_comma and counts["comma"] > 0 and counts["comma"] + counts["int"] == n:
+        return AttrType("float", "replace({c}, ',', '.')")
+    if counts["bool"] == n:
+        return AttrType("boolean", "lower({c})")
+    if counts["date"] == n:
+        return AttrType("date", _iso_json(ts_sql("{c}", TsFormat("iso", offsets="mixed"), tz)))
+    return AttrType("string", "to_json({c})")
 
 
 def native_ts_sql(expr: str, sql_type: str, tz: str) -> str:

@@ -211,12 +211,14 @@ def _stage(path: Path, local: Path, stager: Stager, options: ReadOptions, dialec
     has_nl = rows > 0 and stager.sql(
         "SELECT " + " OR ".join(f"coalesce(bool_or(contains({quote_ident(n)}, chr(10))), false)" for n in names)
         + f" FROM {_RAW}").fetchall()[0][0]
+    # Inside a transaction DuckDB numbers the rows of a new table from a large offset, not 0.
+    base = stager.sql(f"SELECT coalesce(min(rowid), 0) FROM {_RAW}").fetchall()[0][0]
     if not rejects and not has_nl:
-        location, joins = f"s.rowid + {first_record}", ""
+        location, joins = f"s.rowid - {base} + {first_record}", ""
     else:
-        _line_table(stager, names, rejects, first_record, has_nl)
+        _line_table(stager, names, rejects, first_record - base, has_nl)
         location, joins = "l.line", f"JOIN {_LOC} l ON l.rid = s.rowid"
-    stage_table(stager, source=_RAW, cols=profiles, detected=detected, tz=tz, order="rowid",
+    stage_table(stager, source=_RAW, cols=profiles, detected=detected, tz=tz, order=f"rowid - {base}",
                 location=location, decimal_comma=dialect["delim"] != ",", joins=joins)
 
 

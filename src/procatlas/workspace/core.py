@@ -28,6 +28,22 @@ def resolve_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get(ENV_PATH) or DEFAULT_PATH)
 
 
+def memory_limit() -> str:
+    """DuckDB's memory budget: ``$PROCATLAS_MEMORY_LIMIT``, else a quarter of RAM capped at 3 GB.
+
+    DuckDB would take 80 % of RAM; above the budget it spills to disk next to the workspace,
+    so a 10-million-event import stays within a laptop's memory.
+    """
+    configured = os.environ.get("PROCATLAS_MEMORY_LIMIT")
+    if configured:
+        return configured.replace("'", "")
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "3GB"
+    return f"{max(256, min(3 * 1024, ram // 4 // 2**20))}MB"
+
+
 def _migrations() -> list[tuple[int, str, str]]:
     folder = resources.files("procatlas.workspace") / "migrations"
     found = []
@@ -68,6 +84,7 @@ class Workspace:
             first = str(exc).splitlines()[0]
             raise WorkspaceError(f"{self.path}: not a procatlas workspace ({first})") from None
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(f"SET memory_limit = '{memory_limit()}'")
         self._migrate()
 
     # -- the choke point -------------------------------------------------------------------
