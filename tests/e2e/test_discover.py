@@ -36,11 +36,14 @@ def test_discover_writes_files_and_json(workspace):
     assert (edge["frequency"], edge["cases"]) == (6, 4)
     assert sum(e["frequency"] for e in data["dfg"]) == 42 - 6
     out = workspace / "out"
-    for name in ("map.svg", "variants.csv", "dfg.csv"):
+    for name in ("map.svg", "model.bpmn", "model.pnml", "model.svg", "variants.csv", "dfg.csv"):
         assert data["files"][name] == f"out/{name}" and (out / name).stat().st_size > 0
-    for name in ("model.bpmn", "model.pnml", "model.svg"):  # written once the model writers exist
-        assert name in data["files"] or name in data["files"].get("missing", [])
-    etree.parse(str(out / "map.svg"))
+    assert "missing" not in data["files"]
+    for name in ("map.svg", "model.bpmn", "model.pnml", "model.svg"):
+        etree.parse(str(out / name))
+    bpmn = etree.parse(str(out / "model.bpmn")).getroot()
+    tasks = {t.get("name") for t in bpmn.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}task")}
+    assert tasks == set(acts)  # every activity is a task of the mined model
     with open(out / "variants.csv", newline="") as fh:
         variants = list(csv.DictReader(fh))
     assert len(variants) == 6 and sum(int(v["cases"]) for v in variants) == 6
@@ -82,3 +85,16 @@ def test_user_mistakes_are_one_line_exit_2(workspace, args, message):
     r = run("discover", "-w", "w.duckdb", *args, cwd=workspace)
     assert r.returncode == 2, r.stderr
     assert message in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_library_discover_result(workspace):
+    from procatlas.workspace import Workspace
+    with Workspace(workspace / "w.duckdb", read_only=True) as ws:
+        result = ws.process("running-example").discover(noise=0.2, paths=0.5)
+    assert (result.cases, result.events, len(result.variants)) == (6, 42, 6)
+    assert result.to_arrow().num_rows == len(result.dfg) == 16
+    assert result.to_svg() == result._repr_svg_() == result.map.to_svg()
+    assert result.tree is not None and result.tree.activities() == set(result.activities.events)
+    for text in (result.to_bpmn(), result.to_pnml(), result.to_model_svg()):
+        etree.fromstring(text.encode())
+    assert result.variants.to_pandas()["cases"].sum() == 6

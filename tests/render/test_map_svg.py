@@ -11,6 +11,7 @@ from lxml import etree
 from procatlas import api
 from procatlas.model.discovery import END, START, MapEdge, MapNode, ProcessMap
 from procatlas.render.map_svg import fmt_duration, render_map
+from procatlas.render.svg import text_width
 from procatlas.workspace import Workspace
 from tests.conftest import data_file
 
@@ -51,9 +52,9 @@ def test_large_map_is_valid_deterministic_and_boxes_do_not_overlap():
     for i, (x1, y1, w1, h1) in enumerate(items):
         for x2, y2, w2, h2 in items[i + 1:]:
             assert x1 + w1 <= x2 + 0.01 or x2 + w2 <= x1 + 0.01 or y1 + h1 <= y2 + 0.01 or y2 + h2 <= y1 + 0.01
-    # boxes are sized to their labels (about 6.8 px per character at 12 px)
+    # boxes are sized to their labels
     for n in pmap.nodes:
-        assert b[n.activity][2] >= len(n.activity) * 6.8
+        assert b[n.activity][2] >= text_width(n.activity, 12) + 10
     root = etree.fromstring(svg.encode())
     paths = [p for p in root.iter(f"{SVG}path") if p.get("marker-end")]
     assert len(paths) == len(pmap.edges)

@@ -326,6 +326,11 @@ class DiscoveryResult:
         from procatlas.mining._models import pnml_xml
         return pnml_xml(self)
 
+    def to_model_svg(self) -> str:
+        """The mined model (BPMN, else Petri net) drawn as SVG."""
+        from procatlas.mining._models import model_svg
+        return model_svg(self)
+
     def to_dict(self, files: Mapping[str, str] | None = None) -> dict:
         """The JSON shape of ``procatlas discover --format json``."""
         dfg_rows = [{k: r[k] for k in ("source", "target", "frequency", "cases", "mean_s", "median_s", "p90_s")}

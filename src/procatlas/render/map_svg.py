@@ -7,9 +7,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from procatlas.model.discovery import END, START, MapEdge, ProcessMap
 from procatlas.render.layout import LayoutEdge, LayoutNode, layered_layout
+from procatlas.render.svg import text_width
 
 FONT = "Helvetica, Arial, sans-serif"
-CHAR_W = 6.8          # average advance of a 12 px sans-serif glyph, for sizing boxes to labels
 BOX_H = 40.0
 BOX_MIN_W = 90.0
 PAD = 20.0
@@ -50,7 +50,7 @@ def _ramp(colours: list[str], t: float) -> str:
 
 
 def _label_width(text: str, size: float = 12) -> float:
-    return len(text) * CHAR_W * size / 12
+    return text_width(text, size)
 
 
 def _midpoint(points: tuple[tuple[float, float], ...], fraction: float = 0.5) -> tuple[float, float]:
