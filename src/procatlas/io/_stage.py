@@ -125,6 +125,14 @@ class Stager:
         """Record something the user should know about this file (shown after ingest)."""
         self.notes.append(text)
 
+    def reset(self) -> None:
+        """Empty every staging table and forget notes (a reader that restarts the file)."""
+        for kind in STAGE_COLUMNS:
+            self._execute(f"DELETE FROM {stage_table(kind)}")
+        self.counts = {k: 0 for k in STAGE_COLUMNS}
+        self.notes.clear()
+        self.detected.clear()
+
     def advance(self, consumed_bytes: int) -> None:
         if self._progress is not None:
             self._progress(consumed_bytes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,26 @@ def read_xes(path: Path, stager: Stager, options: ReadOptions) -> None:
     element, or a corrupt/truncated archive.  Events and traces without a usable
     ``concept:name`` are staged with NULL activity / case id so the workspace rejects them
     with a reason (nothing read is silently dropped).
+
+    Files in the plain shape every XES writer produces go through the vectorised reader
+    (:mod:`procatlas.io.xes_fast`); anything else (nested attributes, comments in the body,
+    other encodings, malformed XML, ...) through the expat reader, which gives identical rows
+    and the error messages.  ``PROCATLAS_XES_FAST=0`` forces the expat reader.
     """
+    path = Path(path)
+    if os.environ.get("PROCATLAS_XES_FAST", "1") != "0":
+        from procatlas.io.xes_fast import NotSimple, read_xes_fast
+
+        try:
+            read_xes_fast(path, stager, options)
+            return
+        except (NotSimple, InputError):
+            stager.reset()  # start again from the first byte; expat words the error, if any
+    read_xes_expat(path, stager, options)
+
+
+def read_xes_expat(path: Path, stager: Stager, options: ReadOptions) -> None:
+    """The general reader: expat over the whole file (any well-formed XES, any encoding)."""
     path = Path(path)
     with open_binary(path) as (stream, counter):
         parser = expat.ParserCreate()
