@@ -53,12 +53,17 @@ def attribute_types(stager: Stager, source: str, cols: list[ColumnProfile], *, t
                       or (("comma",) if decimal_comma and counts["comma"] and counts["comma"] + counts["int"] == counts["n"]
                           else ())
                       for name, counts in sample.items()}
+        # Full pass 1 checks only each column's narrowest candidate (usually right); columns
+        # where it fails get a second pass over all their candidates.
         check = [p for p in text_cols if candidates[p.name]]
-        full = _type_counts(stager, source, check, candidates) if check else {}
+        first = {p.name: candidates[p.name][:1] for p in check}
+        full = _type_counts(stager, source, check, first, widen=False) if check else {}
+        retry = [p for p in check if full[p.name][first[p.name][0]] != full[p.name]["n"]]
+        if retry:
+            full.update(_type_counts(stager, source, retry, candidates))
         for p in text_cols:
             counts = full.get(p.name)
-            types[p.name] = _choose(counts, candidates[p.name], decimal_comma, tz) if counts else \
-                AttrType("string", "to_json({c})")
+            types[p.name] = _choose(counts, decimal_comma, tz) if counts else AttrType("string", "to_json({c})")
     for p in cols:
         if p.is_text:
             continue
@@ -83,7 +88,7 @@ _CANDIDATES = ("int", "float", "bool", "date")
 
 
 def _type_counts(stager: Stager, source: str, cols: list[ColumnProfile],
-                 candidates: dict[str, tuple[str, ...]]) -> dict[str, dict[str, int]]:
+                 candidates: dict[str, tuple[str, ...]], *, widen: bool = True) -> dict[str, dict[str, int]]:
     """Per column: non-null values and how many parse as each candidate type (one pass)."""
     tests = {
         "int": "regexp_full_match({c}, '" + _INT_RX + "')",
@@ -96,7 +101,7 @@ def _type_counts(stager: Stager, source: str, cols: list[ColumnProfile],
     for p in cols:
         c = quote_ident(p.name)
         wanted = set(candidates[p.name])
-        if wanted & {"int", "float", "comma"}:
+        if widen and wanted & {"int", "float", "comma"}:
             wanted |= {"int", "float", "comma"}
         parts.append(f"count({c})")
         keys.append((p.name, "n"))
@@ -113,7 +118,7 @@ def _type_counts(stager: Stager, source: str, cols: list[ColumnProfile],
     return out
 
 
-def _choose(counts: dict[str, int], candidates: tuple[str, ...], decimal_comma: bool, tz: str) -> AttrType:
+def _choose(counts: dict[str, int], decimal_comma: bool, tz: str) -> AttrType:
     """The narrowest type every non-null value of the column parses as."""
     n = counts["n"]
     if n == 0:
@@ -212,11 +217,12 @@ def stage_table(stager: Stager, *, source: str, cols: list[ColumnProfile], detec
     if case_attrs and m.case:
         case_c = quote_ident(m.case)
         case_txt = case_c if by_name[m.case].is_text else f"CAST({case_c} AS VARCHAR)"
+        # the first non-empty value of each case attribute in file order (arg_min streams;
+        # an ordered first() would sort every case's rows)
         firsts = ", ".join(
-            f"first({typ.json_sql.format(c=quote_ident(col))} ORDER BY {order}) "
-            f"FILTER (WHERE {quote_ident(col)} IS NOT NULL) AS {quote_ident(col)}"
-            for _, col, typ in case_attrs)
-        obj = _json_object([(k, col, AttrType(t.xes, "{c}")) for k, col, t in case_attrs])
+            f"arg_min({quote_ident(col)}, {order}) FILTER (WHERE {quote_ident(col)} IS NOT NULL) AS {quote_ident(col)}"
+            for _, col, _typ in case_attrs)
+        obj = _json_object(case_attrs)
         stager.sql(f"INSERT INTO stage_case SELECT case_id, {obj} FROM ("
                    f"SELECT {case_txt} AS case_id, {firsts} FROM {source} "
                    f"WHERE {case_c} IS NOT NULL GROUP BY ALL)")

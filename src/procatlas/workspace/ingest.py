@@ -97,7 +97,7 @@ def ingest_file(ws: Workspace, path: Path, options: ReadOptions, *,
     return SourceReport(str(path), sha, process, fmt, events, objects, rejected, notes=tuple(notes))
 
 
-_TEMP = ("fin_event", "fin_object", "fin_case")
+_TEMP = ("fin_event", "fin_object", "fin_case", "fin_dup")
 
 
 def _drop_temp(ws: Workspace) -> None:
@@ -118,29 +118,28 @@ def _reject_reason_sql(tz: str) -> str:
 def _finalize_case_centric(ws: Workspace, source_id: int, process: str) -> tuple[int, int, list[str]]:
     tz = ws.scalar("SELECT current_setting('TimeZone')")
     notes: list[str] = []
+    _check_positions(ws, "stage_case_event")
+    _duplicate_ids(ws, "stage_case_event")
+    # A view, not a copy: at 10 million events materialising the checked rows costs more than
+    # scanning the staged rows a few times (the checks are row-wise and cheap).
     ws.execute(f"""
-        CREATE TEMP TABLE fin_event AS
+        CREATE OR REPLACE TEMP VIEW fin_event AS
         WITH parsed AS (
-            SELECT *,
-                   coalesce(ts, {utc_from_text('ts_text', tz)}) AS t,
-                   coalesce(start_ts, {utc_from_text("nullif(trim(start_ts_text), '')", tz)}) AS st
-            FROM stage_case_event
-        ), flagged AS (
-            SELECT *,
-                   CASE
-                     WHEN case_id IS NULL OR trim(case_id) = '' THEN 'missing case id'
-                     ELSE {_reject_reason_sql(tz)}
-                   END AS base_reason,
-                   {_id_rank_sql(ws, "stage_case_event")} AS id_rank
-            FROM parsed
+            SELECT s.*,
+                   coalesce(s.ts, {utc_from_text('s.ts_text', tz)}) AS t,
+                   coalesce(s.start_ts, {utc_from_text("nullif(trim(s.start_ts_text), '')", tz)}) AS st,
+                   d.position IS NOT NULL AS dup
+            FROM stage_case_event s LEFT JOIN fin_dup d ON d.position = s.position
         )
-        SELECT * EXCLUDE (base_reason, id_rank),
-               coalesce(base_reason,
-                 CASE WHEN nullif(trim(start_ts_text), '') IS NOT NULL AND st IS NULL
-                      THEN 'unparseable start timestamp ''' || start_ts_text || '''' END,
-                 CASE WHEN id_rank > 1 THEN 'duplicate event id ''' || event_id || '''' END) AS reason
-        FROM flagged""")
-    _check_positions(ws, "fin_event")
+        SELECT *,
+               CASE
+                 WHEN case_id IS NULL OR trim(case_id) = '' THEN 'missing case id'
+                 ELSE coalesce({_reject_reason_sql(tz)},
+                   CASE WHEN nullif(trim(start_ts_text), '') IS NOT NULL AND st IS NULL
+                        THEN 'unparseable start timestamp ''' || start_ts_text || '''' END,
+                   CASE WHEN dup THEN 'duplicate event id ''' || event_id || '''' END)
+               END AS reason
+        FROM parsed""")
     ws.execute("""
         INSERT INTO stage_reject
         SELECT location, reason,
@@ -173,20 +172,29 @@ def _finalize_case_centric(ws: Workspace, source_id: int, process: str) -> tuple
         INSERT INTO event
         SELECT ? + position, event_id, ?, position, activity, t, lifecycle, resource, grp, st, attributes
         FROM fin_event WHERE reason IS NULL""", [base_eid, source_id])
-    events = ws.scalar("SELECT count(*) FROM fin_event WHERE reason IS NULL")
+    events = ws.scalar("SELECT count(*) FROM event WHERE eid >= ?", [base_eid])
     ws.execute("""
         INSERT INTO event_object
         SELECT ? + f.position, o.oid, NULL FROM fin_event f JOIN fin_object o USING (case_id)
         WHERE f.reason IS NULL""", [base_eid])
     objects = ws.scalar("SELECT count(*) FROM fin_object WHERE is_new")
+    ws.execute("DROP VIEW fin_event")
     return events, objects, notes
 
 
-def _id_rank_sql(ws: Workspace, table: str) -> str:
-    """Rank of each event among events with the same id (the window is skipped when no ids)."""
+def _duplicate_ids(ws: Workspace, table: str) -> None:
+    """fin_dup: positions of events whose id already appeared earlier in the same file."""
+    ws.execute("CREATE OR REPLACE TEMP TABLE fin_dup (position BIGINT)")
     if not ws.scalar(f"SELECT count(event_id) FROM {table}"):
-        return "NULL::BIGINT"
-    return "CASE WHEN event_id IS NOT NULL THEN row_number() OVER (PARTITION BY event_id ORDER BY position) END"
+        return
+    ws.execute(f"""
+        INSERT INTO fin_dup
+        SELECT position FROM (
+            SELECT position, row_number() OVER (PARTITION BY event_id ORDER BY position) AS rank
+            FROM {table}
+            WHERE event_id IN (SELECT event_id FROM {table} WHERE event_id IS NOT NULL
+                               GROUP BY event_id HAVING count(*) > 1))
+        WHERE rank > 1""")
 
 
 def _check_positions(ws: Workspace, table: str) -> None:
@@ -195,7 +203,8 @@ def _check_positions(ws: Workspace, table: str) -> None:
     n, lo, hi, total = ws.rows(
         f"SELECT count(*), min(position), max(position), sum(position)::HUGEINT FROM {table}")[0]
     if n and (lo != 0 or hi != n - 1 or total != n * (n - 1) // 2):
-        raise RuntimeError(f"reader numbered {n} events with gaps or duplicates (positions {lo}..{hi}, sum {total})")  # a bug, not user input
+        # a bug in a reader, not a user mistake
+        raise RuntimeError(f"reader numbered {n} events with gaps or duplicates (positions {lo}..{hi})")
 
 
 def _finalize_object_centric(ws: Workspace, source_id: int) -> tuple[int, int, list[str]]:
