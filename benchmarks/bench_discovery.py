@@ -148,7 +148,9 @@ def machine() -> str:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     import duckdb
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, Python {platform.python_version()}, DuckDB {duckdb.__version__}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, Python {platform.python_version()}, "
+            f"DuckDB {duckdb.__version__}; load average {load} (machine shared with other work)")
 
 
 def table(rows: list[dict]) -> str:
@@ -156,11 +158,13 @@ def table(rows: list[dict]) -> str:
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         pm = r.get("pm4py_s")
-        lines.append(
-            f"| {r['log']} | {r['task']}{' vs ' + r['pm4py_task'] if pm else ''} | {r['procatlas_s']:.3f} s | "
-            f"{r.get('procatlas_median_s', r['procatlas_s']):.3f} s | {f'{pm:.3f} s' if pm else '-'} | "
-            f"{f'{pm / r['procatlas_s']:.1f}x faster' if pm else '-'} | "
-            f"{f'{r['peak_rss_mb']:,.0f} MB' if 'peak_rss_mb' in r else '-'} |")
+        ours = r["procatlas_s"]
+        task = r["task"] + (" vs " + r["pm4py_task"] if pm else "")
+        median = r.get("procatlas_median_s", ours)
+        pm_text = f"{pm:.3f} s" if pm else "-"
+        ratio = f"{pm / ours:.1f}x faster" if pm else "-"
+        rss = f"{r['peak_rss_mb']:,.0f} MB" if "peak_rss_mb" in r else "-"
+        lines.append(f"| {r['log']} | {task} | {ours:.3f} s | {median:.3f} s | {pm_text} | {ratio} | {rss} |")
     return "\n".join(lines)
 
 
@@ -175,6 +179,8 @@ def main() -> None:
         _large_child(args.large_child)
         return
     OUT.mkdir(exist_ok=True)
+    where = machine()  # load average before the run
+    print(where)
     print("bpic2012 ...")
     rows = bench_bpic2012(args.repeat)
     if args.large:
@@ -189,7 +195,7 @@ def main() -> None:
         section = "" if "\n## Discovery\n" in body or body.startswith("## Discovery") else (
             "\n## Discovery\n\nRun: `python benchmarks/bench_discovery.py --large --append` "
             "(times are best of --repeat runs after ingest; pm4py on its own DataFrame, read before timing).\n")
-        entry = f"\n### {date.today().isoformat()} — {machine()}\n\n{text}\n"
+        entry = f"\n### {date.today().isoformat()} — {where}\n\n{text}\n"
         readme.write_text(head + body + section + entry, encoding="utf-8")
         print(f"appended to {readme}")
 
