@@ -34,8 +34,9 @@ def processes(ws: Workspace) -> list[str]:
 
 def case_view_batches(ws: Workspace, process: str, batch_rows: int = 200_000) -> Iterator[pa.RecordBatch]:
     result = ws.execute(CASE_VIEW_SQL, [process])
-    reader = result.fetch_record_batch(batch_rows)
-    yield from reader
+    # DuckDB 2 calls it to_arrow_reader; 1.x fetch_record_batch
+    make_reader = getattr(result, "to_arrow_reader", None) or result.fetch_record_batch
+    yield from make_reader(batch_rows)
 
 
 def attribute_types(ws: Workspace, process: str | None = None) -> dict[tuple[str, str], str]:
