@@ -36,13 +36,14 @@ class DuckDBEngine:
         filters = filters or Filters()
         n = next(_ids)
         acts, ev, cases = f"pa_sel{n}_acts", f"pa_sel{n}_ev", f"pa_sel{n}_cases"
-        where, wparams = q.event_where(filters)
+        where, wparams, case_where, cparams = q.event_where(filters)
         vwhere, vparams = q.variant_where(filters)
         try:
             self.ws.execute(q.ACTS_SQL.format(acts=acts))
             codes = dict(self.ws.rows(q.CODES_SQL.format(acts=acts)))
             having, hparams = q.case_having(filters, codes)
-            self.ws.execute(q.EVENTS_SQL.format(ev=ev, acts=acts, where=where), [process, *wparams])
+            self.ws.execute(q.EVENTS_SQL.format(ev=ev, acts=acts, where=where, case_where=case_where),
+                            [process, *cparams, *wparams])
             self.ws.execute(q.CASES_SQL.format(ev=ev, cases=cases, having=having, variant_where=vwhere),
                             [*hparams, *vparams])
             kept_cases, kept_events = self.ws.rows(q.TOTALS_SQL.format(cases=cases))[0]
