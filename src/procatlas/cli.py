@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import sys
 from enum import Enum
@@ -12,51 +9,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from procatlas import api
+from procatlas.clikit import Format, FormatOpt, WorkspaceOpt, emit, err, out
+from procatlas.commands import register_all
 from procatlas.errors import AtlasError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Map how an organisation really works from its event data.")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", "-w", envvar="PROCATLAS_WORKSPACE",
-                                                    help="Workspace file (default ./atlas.duckdb).")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-
-
-def _emit(data: Any, fmt: Format, rows: list[dict] | None = None, title: str | None = None) -> None:
-    """Print ``data`` as JSON, or ``rows`` as a table / CSV."""
-    if fmt is Format.json:
-        out.print_json(json.dumps(data, default=str), highlight=False)
-        return
-    rows = rows if rows is not None else [data]
-    if fmt is Format.csv:
-        buf = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        sys.stdout.write(buf.getvalue())
-        return
-    table = Table(title=title, show_edge=False, header_style="bold")
-    for key in (rows[0] if rows else {}):
-        table.add_column(key, justify="right" if rows and isinstance(rows[0][key], int) else "left")
-    for row in rows:
-        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
-                        for v in row.values()))
-    out.print(table)
+_emit = emit
 
 
 def _progress() -> Progress:
@@ -280,6 +242,9 @@ def demo(
                   highlight=False)
     out.print(f"Ground truth of what was planted: {Path(data['data']) / 'ground_truth.json'}", highlight=False)
     out.print(f"Query the workspace: duckdb {data['workspace']}", highlight=False)
+
+
+register_all(app)
 
 
 def _fail(message: str, code: int) -> None:
