@@ -19,6 +19,8 @@ class ReadOptions:
     process: str | None = None
     delimiter: str | None = None
     timestamp_format: str | None = None  # strptime format of text timestamps, when detection cannot tell
+    as_: str | None = None  # what the file holds: events | messages | people | posts (detected when None)
+    case_patterns: tuple[str, ...] = ()  # extra regexes finding case references in message subjects/text
 
 
 # format name -> suffixes of the logical (decompressed) file name

@@ -21,6 +21,10 @@ Staging tables (TEMP, one set per ingested file; column order is the contract):
 ``stage_event_object``  event_id, object_id, qualifier
 ``stage_object_object`` source_id, target_id, qualifier
 ``stage_reject``      location BIGINT (line or row), reason VARCHAR, raw VARCHAR
+``stage_message``     communication records (``--as messages``/``posts``): msg_id, ts, ts_text,
+    sender, recipients VARCHAR[], venue, kind (email|chat|meeting|social|edge), case_refs
+    VARCHAR[], subject, text, attributes VARCHAR (JSON), location
+``stage_person``      people (``--as people``): person_id, name, grp, role, attributes (JSON), location
 ``stage_attribute``   scope VARCHAR ('event'|'case'|'object'), name VARCHAR, type VARCHAR
     (XES type names: string, date, int, float, boolean, id, list, container)
 
@@ -60,9 +64,19 @@ STAGE_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "object_object": [("source_id", "VARCHAR"), ("target_id", "VARCHAR"), ("qualifier", "VARCHAR")],
     "reject": [("location", "BIGINT"), ("reason", "VARCHAR"), ("raw", "VARCHAR")],
     "attribute": [("scope", "VARCHAR"), ("name", "VARCHAR"), ("type", "VARCHAR")],
+    "message": [
+        ("msg_id", "VARCHAR"), ("ts", "TIMESTAMP"), ("ts_text", "VARCHAR"), ("sender", "VARCHAR"),
+        ("recipients", "VARCHAR[]"), ("venue", "VARCHAR"), ("kind", "VARCHAR"), ("case_refs", "VARCHAR[]"),
+        ("subject", "VARCHAR"), ("text", "VARCHAR"), ("attributes", "VARCHAR"), ("location", "BIGINT"),
+    ],
+    "person": [
+        ("person_id", "VARCHAR"), ("name", "VARCHAR"), ("grp", "VARCHAR"), ("role", "VARCHAR"),
+        ("attributes", "VARCHAR"), ("location", "BIGINT"),
+    ],
 }
 
-_ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "TIMESTAMP": pa.timestamp("us")}
+_ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "TIMESTAMP": pa.timestamp("us"),
+                "VARCHAR[]": pa.list_(pa.string())}
 
 
 def arrow_schema(kind: str) -> pa.Schema:
