@@ -177,7 +177,9 @@ def bench_log(name: str, rel: str, budget: float) -> dict:
         if any(v is None or isinstance(v, str) for v in vals.values()):
             judge = "token replay"
             for who, model in (("ours", m_ours), ("pm4py", m_pm4py)):
-                vals[who], _ = timed_metric(f"{metric}_tbr", df, model, None)
+                vals[who], _ = timed_metric(f"{metric}_tbr", df, model, 3 * budget)
+                if vals[who] is None:
+                    vals[who] = "timeout"
         row[f"{metric}_judge"] = judge
         row[f"{metric}_ours"] = vals["ours"]
         row[f"{metric}_pm4py"] = vals["pm4py"]
@@ -219,7 +221,8 @@ def main() -> None:
         sys.exit(f"shared data folder not found: {DATA}")
     only = {s for s in args.only.split(",") if s}
     rows = []
-    for name, rel in LOGS:
+    # smallest files first, so an interrupted run still covers most logs
+    for name, rel in sorted(LOGS, key=lambda x: (DATA / x[1]).stat().st_size if (DATA / x[1]).exists() else 0):
         if only and name not in only:
             continue
         try:
