@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers import cases_with, local_seconds, read_csv, truth, working_seconds
+from tests.simulate.helpers import cases_with, local_seconds, read_csv, truth, working_seconds
 
 
 def _truth_sets(gt: dict) -> dict[tuple[str, str], set[str]]:

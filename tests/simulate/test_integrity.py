@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers import WORK_CLOSE, WORK_OPEN, local_seconds, read_csv, truth
+from tests.simulate.helpers import WORK_CLOSE, WORK_OPEN, local_seconds, read_csv, truth
 
 PROCESSES = ("procure_to_pay", "order_to_cash", "complaint_handling", "product_return")
 
