@@ -154,7 +154,7 @@ def machine() -> str:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| log | task | procatlas (best) | median | pm4py (best) | ratio | peak RSS |",
+    lines = ["| log | task | procatlas (best) | median | pm4py (best) | pm4py / procatlas | peak RSS |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         pm = r.get("pm4py_s")
@@ -162,7 +162,7 @@ def table(rows: list[dict]) -> str:
         task = r["task"] + (" vs " + r["pm4py_task"] if pm else "")
         median = r.get("procatlas_median_s", ours)
         pm_text = f"{pm:.3f} s" if pm else "-"
-        ratio = f"{pm / ours:.1f}x faster" if pm else "-"
+        ratio = f"{pm / ours:.2f}" if pm else "-"
         rss = f"{r['peak_rss_mb']:,.0f} MB" if "peak_rss_mb" in r else "-"
         lines.append(f"| {r['log']} | {task} | {ours:.3f} s | {median:.3f} s | {pm_text} | {ratio} | {rss} |")
     return "\n".join(lines)
