@@ -1,8 +1,10 @@
 """procatlas: map how an organisation really works from the event data its systems record."""
 
-from procatlas.api import export, info, ingest, open_workspace, rejects
+from procatlas.api import discover, export, info, ingest, open_workspace, rejects
 from procatlas.errors import AtlasError, EngineError, InputError, MappingError, WorkspaceError
+from procatlas.model.discovery import Filters
 from procatlas.model.mapping import Mapping
+from procatlas.process import Process
 from procatlas.workspace import Workspace
 
 __version__ = "0.1.0"
@@ -10,12 +12,15 @@ __version__ = "0.1.0"
 __all__ = [
     "AtlasError",
     "EngineError",
+    "Filters",
     "InputError",
     "Mapping",
     "MappingError",
+    "Process",
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "discover",
     "export",
     "info",
     "ingest",
