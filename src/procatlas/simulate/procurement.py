@@ -45,6 +45,8 @@ def run(sim: Sim, n: int) -> None:
         log.objects("supplier", len(SUPPLIERS), name=np.array(SUPPLIERS), product_line=np.asarray(SUPPLIER_LINE))
     pr = log.objects("purchase_requisition", n, supplier=sup, product_line=line, amount=amount, trigger=trig,
                      sales_order=bound_so)
+    # the OCEL must carry what the CSV's `sales_order` column says: which order a shortage buys for
+    log.link("purchase_requisition", pr[bound], "sales_order", bound_so[bound], "for sales order")
     hot = {"supplier-nordlicht": sup == NORDLICHT}
 
     req = np.full(n, -1, np.int32)
