@@ -11,7 +11,7 @@ from pathlib import Path
 from procatlas.errors import InputError
 from procatlas.io import ReadOptions, detect_format, process_name
 from procatlas.io._stage import STAGE_COLUMNS, Stager, stage_table
-from procatlas.io.readers import CASE_CENTRIC, reader_for
+from procatlas.io.readers import CASE_CENTRIC, MESSAGE_FORMATS, PEOPLE_FORMATS, reader_for
 from procatlas.model.results import IngestReport, SourceReport
 from procatlas.workspace.core import Workspace
 from procatlas.workspace.timeparse import check_timezone, utc_from_text
@@ -46,7 +46,8 @@ def ingest_file(ws: Workspace, path: Path, options: ReadOptions, *,
         raise InputError("no such file", path=path)
     if path.is_dir():
         raise InputError("is a directory, not a file", path=path)
-    fmt = detect_format(path)
+    from procatlas.io.comms import communication_format
+    fmt = communication_format(path, options.as_) or detect_format(path)
     sha = file_sha256(path)
     done = ws.rows("SELECT source_id, process, events, objects, rejected, imported_at FROM source WHERE sha256 = ?",
                    [sha])
@@ -69,7 +70,9 @@ def ingest_file(ws: Workspace, path: Path, options: ReadOptions, *,
         source_id = int(ws.scalar("SELECT coalesce(max(source_id), 0) + 1 FROM source"))
         ws.execute(f"SET TimeZone = '{options.timezone}'")
         try:
-            if case_centric:
+            if fmt in MESSAGE_FORMATS or fmt in PEOPLE_FORMATS:
+                events, objects, notes = _finalize_communication(ws, source_id, options, stager.detected)
+            elif case_centric:
                 events, objects, notes = _finalize_case_centric(ws, source_id, process)
             else:
                 events, objects, notes = _finalize_object_centric(ws, source_id)
@@ -330,3 +333,93 @@ def _finalize_object_centric(ws: Workspace, source_id: int) -> tuple[int, int, l
 def _store_rejects(ws: Workspace, source_id: int) -> int:
     ws.execute("INSERT INTO reject SELECT ?, location, reason, raw FROM stage_reject", [source_id])
     return int(ws.scalar("SELECT count(*) FROM stage_reject"))
+
+
+# -- communication records (messages, people, posts) -------------------------------------------
+
+def _case_ref_sql(patterns: tuple[str, ...]) -> str:
+    """SQL list of the case references the patterns find in subject and text."""
+    import re
+
+    parts = []
+    for p in patterns:
+        try:
+            group = 1 if re.compile(p).groups else 0
+        except re.error as exc:
+            raise InputError(f"case reference pattern {p!r} is not a regular expression ({exc})") from None
+        lit = "'" + p.replace("'", "''") + "'"
+        parts.append(f"regexp_extract_all(concat_ws(' ', subject, text), {lit}, {group})")
+    return "list_concat(" + ", ".join(["coalesce(case_refs, [])"] + parts) + ")"
+
+
+_MESSAGE_REASON = """CASE
+    WHEN sender IS NULL AND len(coalesce(recipients, [])) = 0 THEN 'no sender and no recipients'
+    WHEN t IS NULL AND nullif(trim(ts_text), '') IS NOT NULL THEN 'unparseable timestamp ''' || ts_text || ''''
+    WHEN t IS NULL AND kind <> 'edge' THEN 'missing timestamp'
+    WHEN kind NOT IN ({kinds}) THEN 'unknown kind ''' || kind || '''; expected email, chat, meeting or social'
+    WHEN id_rank > 1 THEN 'duplicate message id ''' || msg_id || ''''
+END"""
+
+_PERSON_REASON = """CASE
+    WHEN person_id IS NULL OR trim(person_id) = '' THEN 'missing person id'
+    WHEN row_number() OVER (PARTITION BY person_id, coalesce(grp, '') ORDER BY location) > 1
+         THEN 'duplicate person ''' || person_id || '''' || coalesce(' in group ''' || grp || '''', '')
+END"""
+
+
+def _finalize_communication(ws: Workspace, source_id: int, options: ReadOptions,
+                            detected: dict) -> tuple[int, int, list[str]]:
+    """Messages go to ``message``, people to ``person``; bad rows to the reject table."""
+    from procatlas.io.comms import DEFAULT_CASE_PATTERNS, KINDS
+
+    tz = ws.scalar("SELECT current_setting('TimeZone')")
+    notes: list[str] = []
+    reason = _MESSAGE_REASON.format(kinds=", ".join(f"'{k}'" for k in KINDS))
+    refs = _case_ref_sql(DEFAULT_CASE_PATTERNS + tuple(options.case_patterns))
+    ws.execute(f"""
+        CREATE OR REPLACE TEMP TABLE fin_message AS
+        WITH p AS (
+            SELECT s.*, coalesce(s.ts, {utc_from_text('s.ts_text', tz)}) AS t,
+                   CASE WHEN msg_id IS NULL THEN 1
+                        ELSE row_number() OVER (PARTITION BY msg_id ORDER BY location) END AS id_rank
+            FROM stage_message s
+        )
+        SELECT *, {reason} AS reason FROM p""")
+    ws.execute("""
+        INSERT INTO stage_reject
+        SELECT location, reason,
+               to_json(struct_pack(msg_id, ts_text, sender, recipients, venue, kind, subject))::VARCHAR
+        FROM fin_message WHERE reason IS NOT NULL""")
+    base = ws.scalar("SELECT coalesce(max(mid), -1) + 1 FROM message")
+    ws.execute(f"""
+        INSERT INTO message
+        SELECT ? + row_number() OVER (ORDER BY location) - 1, msg_id, ?, t, sender,
+               coalesce(recipients, []), venue, kind,
+               list_filter(list_distinct({refs}), lambda x: x IS NOT NULL AND x <> ''), subject, text, attributes
+        FROM fin_message WHERE reason IS NULL""", [base, source_id])
+    messages = ws.scalar("SELECT count(*) FROM fin_message WHERE reason IS NULL")
+    ws.execute(f"CREATE OR REPLACE TEMP TABLE fin_person AS SELECT *, {_PERSON_REASON} AS reason FROM stage_person")
+    external = detected.get("as") == "posts"
+    if not external:  # a post's author appears once per post file; only people files reject repeats
+        ws.execute("""
+            INSERT INTO stage_reject
+            SELECT location, reason, to_json(struct_pack(person_id, name, grp, role))::VARCHAR
+            FROM fin_person WHERE reason IS NOT NULL""")
+    ws.execute("""
+        INSERT INTO person
+        SELECT f.person_id, f.name, f.grp, f.role, f.attributes, ? FROM fin_person f
+        WHERE f.reason IS NULL AND NOT EXISTS (
+            SELECT 1 FROM person p WHERE p.id = f.person_id AND coalesce(p."group", '') = coalesce(f.grp, ''))
+        ORDER BY f.location""", [source_id])
+    people = ws.scalar("SELECT count(*) FROM person WHERE source_id = ?", [source_id])
+    known = ws.scalar("SELECT count(*) FROM fin_person WHERE reason IS NULL") - people
+    if messages:
+        notes.append(f"{messages:,} messages stored")
+    if people:
+        notes.append(f"{people:,} people stored" + (" (post authors, external)" if external else ""))
+    if known and not external:
+        notes.append(f"{known:,} people were already in the workspace with the same group; kept once")
+    detected["messages"], detected["people"] = int(messages), int(people)
+    for table in ("fin_message", "fin_person"):
+        ws.execute(f"DROP TABLE IF EXISTS {table}")
+    return 0, 0, notes
