@@ -36,6 +36,7 @@ def ingest(paths: Sequence[PathLike], *, workspace: PathLike | Workspace | None 
            timestamp: str | None = None, start_timestamp: str | None = None,
            resource: str | None = None, group: str | None = None, lifecycle: str | None = None,
            timezone: str = "UTC", delimiter: str | None = None, timestamp_format: str | None = None,
+           as_: str | None = None, case_patterns: Sequence[str] = (),
            progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
     """Read event files into the workspace, each in one transaction.
 
@@ -43,11 +44,17 @@ def ingest(paths: Sequence[PathLike], *, workspace: PathLike | Workspace | None 
     the file's stem).  Column flags override detected roles.  Re-ingesting a file with the
     same sha256 changes nothing.  Row-level problems go to the reject table; an unusable file
     raises :class:`procatlas.errors.InputError` and leaves the workspace as it was.
+
+    ``as_`` says what the files hold: ``"events"``, ``"messages"`` (JSON lines/CSV of messages,
+    meeting calendars, SNAP edge lists, Enron simplices), ``"people"`` (people.csv, SNAP
+    department labels) or ``"posts"`` (Twitter/X API v2 tweets); detected when omitted.
+    ``case_patterns`` add regexes that find case references in message subjects and text.
     """
     options = ReadOptions(
         mapping=Mapping(case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
                         resource=resource, group=group, lifecycle=lifecycle),
-        timezone=timezone, process=process, delimiter=delimiter, timestamp_format=timestamp_format)
+        timezone=timezone, process=process, delimiter=delimiter, timestamp_format=timestamp_format,
+        as_=as_, case_patterns=tuple(case_patterns))
     with _use(workspace) as ws:
         return _ingest.ingest(ws, [Path(p) for p in paths], options, progress=progress)
 

@@ -42,9 +42,11 @@ def ingest(
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (detected when omitted).")] = None,
     timestamp_format: Annotated[str | None, typer.Option(
         help="strptime format of text timestamps, e.g. '%d/%m/%Y %H:%M' (detected when omitted).")] = None,
+    as_: Annotated[str | None, typer.Option("--as", help="What the file holds: events|messages|people|posts (detected when omitted).")] = None,
+    case_pattern: Annotated[list[str] | None, typer.Option(help="Regex finding case references in message subjects/text (repeatable).")] = None,
     format: FormatOpt = Format.table,
 ) -> None:
-    """Read event files into the workspace (one transaction per file)."""
+    """Read event files (or messages, people, posts with --as) into the workspace (one transaction per file)."""
     with _progress() as bar:
         tasks: dict[str, Any] = {}
 
@@ -56,7 +58,8 @@ def ingest(
         report = api.ingest(files, workspace=workspace, process=process, case=case, activity=activity,
                             timestamp=timestamp, start_timestamp=start_timestamp, resource=resource,
                             group=group, lifecycle=lifecycle, timezone=timezone, delimiter=delimiter,
-                            timestamp_format=timestamp_format, progress=progress)
+                            timestamp_format=timestamp_format, as_=as_, case_patterns=tuple(case_pattern or ()),
+                            progress=progress)
     data = report.to_dict()
     rows = [{"file": Path(s["path"]).name, "process": s["process"] or "(object-centric)",
              "events": s["events"], "objects": s["objects"], "rejected": s["rejected"],

@@ -33,6 +33,8 @@ def ingest(ws: Workspace, paths: list[Path], options: ReadOptions, *,
     check_timezone(options.timezone)
     if options.process is not None and not options.process.strip():
         raise InputError("--process must not be empty")
+    from procatlas.io.comms import check_as
+    check_as(options.as_)
     reports = []
     for path in paths:
         reports.append(ingest_file(ws, Path(path), options, progress=progress))
