@@ -195,3 +195,18 @@ def test_selections_are_released():
     proc.map(activities=0.5)
     proc.variants()
     assert ws.scalar("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name LIKE 'pa_sel%'") == 0
+
+
+def test_map_activity_slider_reroutes_paths_around_removed_activities():
+    # a -> b -> c in every case, c and a more frequent than b (a and c repeat in one case)
+    log = [("gold", [("a", 0, "complete", "n"), ("b", 1, "complete", "n"), ("c", 2, "complete", "n")]),
+           ("gold", [("a", 0, "complete", "n"), ("c", 2, "complete", "n"), ("a", 3, "complete", "n"),
+                     ("c", 4, "complete", "n")])]
+    ws = make_workspace(log)
+    pmap = ws.process("p").map(activities=0.67, paths=1.0)
+    assert [n.activity for n in pmap.nodes] == ["a", "c"]
+    edges = {(e.source, e.target): e.frequency for e in pmap.edges}
+    assert edges == {("__start__", "a"): 2, ("a", "c"): 3, ("c", "a"): 1, ("c", "__end__"): 2}
+    perf = ws.process("p").map(view="performance", measure="median")
+    ac = next(e for e in perf.edges if (e.source, e.target) == ("a", "b"))
+    assert ac.median_s == 60.0 and ac.value("median") == 60.0
