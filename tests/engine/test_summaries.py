@@ -203,7 +203,7 @@ def test_map_activity_slider_reroutes_paths_around_removed_activities():
            ("gold", [("a", 0, "complete", "n"), ("c", 2, "complete", "n"), ("a", 3, "complete", "n"),
                      ("c", 4, "complete", "n")])]
     ws = make_workspace(log)
-    pmap = ws.process("p").map(activities=0.67, paths=1.0)
+    pmap = ws.process("p").map(activities=0.6, paths=1.0)
     assert [n.activity for n in pmap.nodes] == ["a", "c"]
     edges = {(e.source, e.target): e.frequency for e in pmap.edges}
     assert edges == {("__start__", "a"): 2, ("a", "c"): 3, ("c", "a"): 1, ("c", "__end__"): 2}
