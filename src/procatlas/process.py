@@ -163,6 +163,16 @@ class Process:
                           paths=p_share, cases=sel.cases, events=sel.events, total_activities=len(events),
                           total_paths=len(graph))
 
+    # -- people -----------------------------------------------------------------------------
+    def handover_network(self, filters: Filters | None = None, *, level: str = "person", kind: str = "handover",
+                         missing: str = "skip", **where: Any) -> "Network":  # noqa: F821
+        """Handover of work (or ``kind``: working_together, subcontracting, similar_activities)
+        between people or groups (``level``); see :mod:`procatlas.people.networks`."""
+        from procatlas.people.networks import PeopleEvents, network
+        with self._selection(_filters(filters, where)) as sel:
+            with PeopleEvents(self.workspace, self.name, selection_table=sel.events_table) as pe:
+                return network(self.workspace, pe, kind, level=level, missing=missing)
+
     # -- everything -------------------------------------------------------------------------
     def discover(self, filters: Filters | None = None, *, noise: float = 0.2, activities: float = 1.0,
                  paths: float = 1.0, view: str = "frequency", measure: str | None = None,
