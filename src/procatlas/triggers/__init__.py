@@ -1,0 +1,1 @@
+"""Process inventory, event catalog, triggers, cross-process dependencies and post linking."""

@@ -1,0 +1,135 @@
+"""The object-level working tables every verb of triggers/ reads (built in SQL, dropped after use).
+
+- ``{p}_eo``: (eid, oid, type), event-object links without duplicates;
+- ``{p}_ev``: one row per (object, event) with activity, resource, group, ``rn`` (position in the
+  object's events ordered by (timestamp, eid)), ``n`` (events of the object) and ``prev_ts``;
+- ``{p}_home``: each activity's home object type (the type whose objects it covers best, with one
+  object per event; ties to the type with more objects);
+- ``{p}_role``: each object type with events: role (process, document, batch, master data),
+  ``part_of`` and ``family`` (the root process of documents).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from procatlas.workspace.core import Workspace
+
+_ids = itertools.count(1)
+
+EO_SQL = """
+CREATE TEMP TABLE {p}_eo AS
+SELECT DISTINCT eo.eid, eo.oid, o.type FROM event_object eo JOIN object o ON o.oid = eo.oid
+"""
+
+EV_SQL = """
+CREATE TEMP TABLE {p}_ev AS
+SELECT x.oid, x.type, e.eid, e.timestamp AS ts, e.activity, e.resource, e."group" AS grp,
+       row_number() OVER w AS rn, count(*) OVER (PARTITION BY x.oid) AS n,
+       lag(e.timestamp) OVER w AS prev_ts
+FROM {p}_eo x JOIN event e ON e.eid = x.eid
+WINDOW w AS (PARTITION BY x.oid ORDER BY e.timestamp, e.eid)
+"""
+
+# coverage: share of the type's objects with the activity; per_event: objects of the type per event
+HOME_SQL = """
+CREATE TEMP TABLE {p}_home AS
+WITH t AS (SELECT type, count(DISTINCT oid) AS objs FROM {p}_ev GROUP BY type),
+a AS (SELECT activity, type, count(DISTINCT oid) AS objs, count(*) AS links, count(DISTINCT eid) AS events
+      FROM {p}_ev GROUP BY activity, type)
+SELECT activity, arg_max(a.type, (a.objs / t.objs) / (a.links / a.events) * 1e9 + t.objs) AS type
+FROM a JOIN t ON t.type = a.type GROUP BY activity
+"""
+
+# B is a document of A when (>= 90 % of B objects) its start event holds exactly one A object
+# that started before, and it is related to exactly one A object at all; and >= 80 % of the A
+# objects have a B.  A type owning no home activity is a batch (its objects' events happen
+# within an hour) or master data.
+ROLE_SQL = """
+CREATE TEMP TABLE {p}_role AS
+WITH starts AS (SELECT oid, type, eid, ts FROM {p}_ev WHERE rn = 1),
+firsts AS (SELECT oid, type, ts AS first_ts, eid AS first_eid FROM {p}_ev WHERE rn = 1),
+rel AS (
+    SELECT DISTINCT b, a FROM (
+        SELECT source_oid AS b, target_oid AS a FROM object_object
+        UNION ALL SELECT target_oid, source_oid FROM object_object
+        UNION ALL SELECT x.oid, y.oid FROM {p}_eo x JOIN {p}_eo y ON y.eid = x.eid AND y.oid <> x.oid)),
+relcount AS (SELECT r.b, o.type AS atype, count(*) AS k FROM rel r JOIN object o ON o.oid = r.a GROUP BY ALL),
+cand AS (
+    SELECT s.oid AS b, s.type AS btype, y.type AS atype, count(*) AS k,
+           bool_and(f.first_ts < s.ts OR (f.first_ts = s.ts AND f.first_eid < s.eid)) AS earlier
+    FROM starts s JOIN {p}_eo y ON y.eid = s.eid AND y.oid <> s.oid AND y.type <> s.type
+    JOIN firsts f ON f.oid = y.oid
+    GROUP BY ALL),
+ntype AS (SELECT type, count(DISTINCT oid) AS objs FROM {p}_ev GROUP BY type),
+good AS (
+    SELECT c.btype, c.atype, count(*) AS n
+    FROM cand c JOIN relcount rc ON rc.b = c.b AND rc.atype = c.atype
+    WHERE c.k = 1 AND c.earlier AND rc.k = 1 GROUP BY ALL),
+cover AS (
+    SELECT ob.type AS btype, oa.type AS atype, count(DISTINCT r.a) AS n
+    FROM rel r JOIN object ob ON ob.oid = r.b JOIN object oa ON oa.oid = r.a GROUP BY ALL),
+owns AS (SELECT type, count(*) AS acts FROM {p}_home GROUP BY type),
+span AS (SELECT type, avg(CASE WHEN date_diff('second', min_ts, max_ts) <= 3600 THEN 1 ELSE 0 END) AS instant
+         FROM (SELECT type, oid, min(ts) AS min_ts, max(ts) AS max_ts FROM {p}_ev GROUP BY ALL) GROUP BY type),
+doc AS (
+    SELECT g.btype, arg_max(g.atype, g.n) AS parent
+    FROM good g JOIN ntype nb ON nb.type = g.btype JOIN ntype na ON na.type = g.atype
+    JOIN cover cv ON cv.btype = g.atype AND cv.atype = g.btype
+    LEFT JOIN owns ow ON ow.type = g.atype
+    WHERE g.n >= 0.9 * nb.objs AND cv.n >= 0.8 * na.objs AND coalesce(ow.acts, 0) > 0
+    GROUP BY g.btype)
+SELECT t.type,
+       CASE WHEN d.parent IS NOT NULL THEN 'document'
+            WHEN coalesce(ow.acts, 0) = 0 AND coalesce(sp.instant, 0) >= 0.5 THEN 'batch'
+            WHEN coalesce(ow.acts, 0) = 0 THEN 'master data'
+            ELSE 'process' END AS role,
+       d.parent AS part_of
+FROM ntype t LEFT JOIN doc d ON d.btype = t.type LEFT JOIN owns ow ON ow.type = t.type
+LEFT JOIN span sp ON sp.type = t.type
+"""
+
+
+class ObjectTables:
+    """Names of the working tables of one analysis, and the families of the object types."""
+
+    def __init__(self, ws: Workspace, prefix: str):
+        self.ws = ws
+        self.p = prefix
+        self.eo, self.ev, self.home, self.role = (f"{prefix}_{s}" for s in ("eo", "ev", "home", "role"))
+        roles = ws.rows(f"SELECT type, role, part_of FROM {self.role} ORDER BY type")
+        self.roles = {t: r for t, r, _ in roles}
+        self.part_of = {t: p for t, _, p in roles}
+
+    def family(self, otype: str) -> str:
+        """The root process of a type (documents climb to their parent; cycles stop)."""
+        seen = {otype}
+        while self.part_of.get(otype) and self.part_of[otype] not in seen:
+            otype = self.part_of[otype]
+            seen.add(otype)
+        return otype
+
+
+@contextmanager
+def object_tables(ws: Workspace) -> Iterator[ObjectTables]:
+    p = f"pa_trg{next(_ids)}"
+    made: list[str] = []
+    try:
+        for sql, name in ((EO_SQL, "eo"), (EV_SQL, "ev"), (HOME_SQL, "home"), (ROLE_SQL, "role")):
+            made.append(f"{p}_{name}")
+            ws.execute(sql.format(p=p))
+        yield ObjectTables(ws, p)
+    finally:
+        for t in reversed(made):
+            ws.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def quantiles(values: list[float]) -> tuple[float | None, float | None, float | None]:
+    """(p10, median, p90) of a small list of numbers (None when empty)."""
+    if not values:
+        return None, None, None
+    import numpy as np
+    q = np.percentile(np.asarray(values, dtype=float), [10, 50, 90])
+    return float(q[0]), float(q[1]), float(q[2])

@@ -1,0 +1,204 @@
+"""Cross-process dependencies, relation cardinalities, synchronisation points and the OC-DFG."""
+
+from __future__ import annotations
+
+from procatlas.model.triggers import (Dependencies, Dependency, OcDfg, Relation, SyncPoint, SyncSide)
+from procatlas.triggers._base import ObjectTables, object_tables
+from procatlas.workspace.core import Workspace
+
+# OC-DFG with pm4py's counts: per object type, consecutive events of one object (ordered by
+# timestamp, then file order); event_couples = distinct (event, next event), unique_objects =
+# distinct objects, total_objects = (event, next event, object) triples.
+OCDFG_EDGES_SQL = """
+WITH x AS (
+    SELECT type, oid, eid, activity, lag(eid) OVER w AS peid, lag(activity) OVER w AS pact,
+           date_diff('microsecond', lag(ts) OVER w, ts) / 1e6 AS d
+    FROM {ev} WINDOW w AS (PARTITION BY oid ORDER BY ts, eid))
+SELECT type AS object_type, pact AS source, activity AS target,
+       count(DISTINCT (peid, eid)) AS event_couples, count(DISTINCT oid) AS unique_objects,
+       count(*) AS total_objects, median(d) AS median_s
+FROM x WHERE peid IS NOT NULL GROUP BY ALL ORDER BY object_type, total_objects DESC, source, target
+"""
+
+OCDFG_ACTS_SQL = """
+SELECT type AS object_type, activity, count(DISTINCT eid) AS events, count(DISTINCT oid) AS unique_objects,
+       count(*) AS total_objects
+FROM {ev} {where} GROUP BY ALL ORDER BY object_type, total_objects DESC, activity
+"""
+
+RELATIONS_SQL = """
+WITH l AS (
+    SELECT DISTINCT oo.source_oid, oo.target_oid, s.type AS st, t.type AS tt, oo.qualifier
+    FROM object_object oo JOIN object s ON s.oid = oo.source_oid JOIN object t ON t.oid = oo.target_oid),
+ps AS (SELECT st, tt, qualifier, source_oid, count(*) AS k FROM l GROUP BY ALL),
+pt AS (SELECT st, tt, qualifier, target_oid, count(*) AS k FROM l GROUP BY ALL)
+SELECT l.st, l.tt, l.qualifier, count(*) AS links, count(DISTINCT l.source_oid) AS sources,
+       count(DISTINCT l.target_oid) AS targets,
+       (SELECT max(k) FROM ps WHERE ps.st = l.st AND ps.tt = l.tt AND ps.qualifier IS NOT DISTINCT FROM l.qualifier),
+       (SELECT max(k) FROM pt WHERE pt.st = l.st AND pt.tt = l.tt AND pt.qualifier IS NOT DISTINCT FROM l.qualifier)
+FROM l GROUP BY l.st, l.tt, l.qualifier ORDER BY links DESC, l.st, l.tt
+"""
+
+# For every step e of an object b: the latest earlier event q of a related object a of another
+# type (o2o link either way, or a shared event) that involves no object of b's type and came
+# after b's previous step: the step q that b waited for.  Ties over several related objects
+# keep direct (o2o) relations when there are any.
+ENABLING_SQL = """
+CREATE TEMP TABLE {t} AS
+WITH rel AS (
+    SELECT b, a, max(direct) AS direct FROM (
+        SELECT source_oid AS b, target_oid AS a, 1 AS direct FROM object_object
+        UNION ALL SELECT target_oid, source_oid, 1 FROM object_object
+        UNION ALL SELECT x.oid, y.oid, 0 FROM {eo} x JOIN {eo} y ON y.eid = x.eid AND y.oid <> x.oid) r
+    GROUP BY b, a),
+relt AS (
+    SELECT rel.b, rel.a, ob.type AS btype, oa.type AS atype, rel.direct FROM rel
+    JOIN object ob ON ob.oid = rel.b JOIN object oa ON oa.oid = rel.a
+    WHERE ob.type <> oa.type AND ob.type IN (SELECT type FROM {role} WHERE role <> 'master data')
+      AND oa.type IN (SELECT type FROM {role} WHERE role <> 'master data')),
+pairs AS (SELECT DISTINCT atype, btype FROM relt),
+evtypes AS (SELECT DISTINCT eid, type FROM {eo}),
+evt AS (
+    SELECT ev.oid, ev.eid, ev.ts, ev.activity, pairs.btype FROM {ev} ev JOIN pairs ON pairs.atype = ev.type
+    ANTI JOIN evtypes et ON et.eid = ev.eid AND et.type = pairs.btype),
+cand AS (
+    SELECT ev.oid AS b, ev.type AS btype, ev.eid, ev.ts, ev.activity, ev.rn, ev.prev_ts, relt.a, relt.atype,
+           relt.direct
+    FROM {ev} ev JOIN relt ON relt.b = ev.oid),
+hit AS (
+    SELECT cand.*, q.eid AS qeid, q.ts AS qts, q.activity AS qact
+    FROM cand ASOF JOIN evt q ON q.oid = cand.a AND q.btype = cand.btype AND q.ts <= cand.ts),
+ok AS (SELECT * FROM hit WHERE prev_ts IS NULL OR qts > prev_ts),
+ranked AS (
+    SELECT *, max(qts) OVER (PARTITION BY b, eid) AS mts FROM ok),
+latest AS (
+    SELECT *, max(direct) OVER (PARTITION BY b, eid) AS anydirect FROM ranked WHERE qts = mts)
+SELECT DISTINCT b, btype, eid, ts, activity, rn = 1 AS starts, atype, qeid, qts, qact,
+       date_diff('microsecond', qts, ts) / 1e6 AS lag_s, date_diff('microsecond', prev_ts, ts) / 1e6 AS gap_s
+FROM latest WHERE direct = anydirect
+"""
+
+DEPENDENCY_SQL = """
+WITH related AS (
+    SELECT DISTINCT ev.oid, ev.type AS btype, ev.activity, o.type AS atype
+    FROM {ev} ev JOIN (
+        SELECT source_oid AS b, target_oid AS a FROM object_object
+        UNION ALL SELECT target_oid, source_oid FROM object_object
+        UNION ALL SELECT x.oid, y.oid FROM {eo} x JOIN {eo} y ON y.eid = x.eid AND y.oid <> x.oid) r ON r.b = ev.oid
+    JOIN object o ON o.oid = r.a WHERE o.type <> ev.type),
+base AS (SELECT btype, atype, activity, count(DISTINCT oid) AS n FROM related GROUP BY ALL),
+e AS (
+    SELECT atype, qact, btype, activity, bool_or(starts) AS starts, count(DISTINCT (b, eid)) AS events,
+           count(DISTINCT b) AS objects, quantile_cont(lag_s, 0.1) AS p10, median(lag_s) AS p50,
+           quantile_cont(lag_s, 0.9) AS p90, median(gap_s) AS gap
+    FROM {t} GROUP BY atype, qact, btype, activity)
+SELECT e.atype, e.qact, e.btype, e.activity, e.events, e.objects, e.objects / base.n AS share, e.starts,
+       e.p50, e.p10, e.p90, e.gap, h.type AS home
+FROM e JOIN base ON base.btype = e.btype AND base.atype = e.atype AND base.activity = e.activity
+LEFT JOIN {home} h ON h.activity = e.activity
+ORDER BY e.events DESC, e.atype, e.btype, e.qact, e.activity
+"""
+
+# Events joining objects of several types: when was each side ready (its previous step)?
+SYNC_SQL = """
+WITH j AS (SELECT eid FROM {eo} GROUP BY eid HAVING count(DISTINCT type) >= 2),
+side AS (
+    SELECT ev.eid, ev.activity, ev.type, max(ev.prev_ts) AS ready, count(*) AS k, count(ev.prev_ts) AS k_ready
+    FROM {ev} ev WHERE ev.eid IN (SELECT eid FROM j) GROUP BY ev.eid, ev.activity, ev.type),
+complete AS (SELECT eid FROM side GROUP BY eid HAVING count(*) >= 2 AND sum(k) = sum(k_ready)),
+s AS (
+    SELECT a.eid, a.activity, a.type, a.ready, max(b.ready) AS others_ready
+    FROM side a JOIN side b ON b.eid = a.eid AND b.type <> a.type
+    WHERE a.eid IN (SELECT eid FROM complete) GROUP BY a.eid, a.activity, a.type, a.ready),
+w AS (SELECT s.*, max(ready) OVER (PARTITION BY eid) AS last_ready, min(ready) OVER (PARTITION BY eid) AS first_ready
+      FROM s)
+SELECT activity, type, count(*) AS events,
+       avg(CASE WHEN ready = last_ready THEN 1.0 ELSE 0.0 END) AS last_share,
+       median(CASE WHEN ready > others_ready THEN date_diff('microsecond', others_ready, ready) / 1e6 ELSE 0 END),
+       median(date_diff('microsecond', first_ready, last_ready) / 1e6),
+       count(DISTINCT eid)
+FROM w GROUP BY activity, type ORDER BY activity, type
+"""
+
+
+def ocdfg(ws: Workspace, tables: ObjectTables | None = None) -> OcDfg:
+    """The object-centric DFG of the workspace (counts equal pm4py's ``discover_ocdfg``)."""
+    if tables is None:
+        with object_tables(ws) as t:
+            return ocdfg(ws, t)
+    ev = tables.ev
+    return OcDfg(edges=ws.arrow(OCDFG_EDGES_SQL.format(ev=ev)),
+                 activities=ws.arrow(OCDFG_ACTS_SQL.format(ev=ev, where="")),
+                 start_activities=ws.arrow(OCDFG_ACTS_SQL.format(ev=ev, where="WHERE rn = 1")),
+                 end_activities=ws.arrow(OCDFG_ACTS_SQL.format(ev=ev, where="WHERE rn = n")))
+
+
+def relations(ws: Workspace) -> tuple[Relation, ...]:
+    """Object-to-object links per (source type, target type, qualifier) with their cardinality."""
+    out = []
+    for st, tt, q, links, sources, targets, max_t, max_s in ws.rows(RELATIONS_SQL):
+        card = f"{'1' if max_s == 1 else 'm' if max_t > 1 else 'n'}:{'1' if max_t == 1 else 'n'}"
+        card = {"m:n": "m:n", "1:1": "1:1", "1:n": "1:n", "n:1": "n:1"}[card]
+        out.append(Relation(st, tt, q, int(links), int(sources), int(targets), int(max_t), int(max_s), card))
+    return tuple(out)
+
+
+def enabling(ws: Workspace, tables: ObjectTables, name: str) -> str:
+    """Build the temporary table ``name`` of steps and the related-object step each waited for."""
+    ws.execute(ENABLING_SQL.format(t=name, eo=tables.eo, ev=tables.ev, role=tables.role))
+    return name
+
+
+def dependencies(ws: Workspace, *, min_events: int = 5, min_share: float = 0.5, pace: float = 0.5,
+                 include_within: bool = True) -> Dependencies:
+    """What waits for what across object types.
+
+    A dependency ``A.x -> B.y`` says: steps ``y`` of B objects came right after step ``x`` of a
+    related A object (the latest such step, newer than B's own previous step), in at least
+    ``min_share`` of the B objects with a ``y`` step and a related A object, and at least
+    ``min_events`` times; a step that is not B's first must follow A's step within ``pace``
+    times its own wait since B's previous step (median).  ``scope`` tells dependencies between two processes (``across``)
+    from hand-overs between documents of one process (``within``: a purchase order and its
+    goods receipt).  Master-data types (suppliers, customers) are left out.
+    """
+    with object_tables(ws) as t:
+        name = enabling(ws, t, f"{t.p}_enab")
+        try:
+            rows = ws.rows(DEPENDENCY_SQL.format(t=name, ev=t.ev, eo=t.eo, home=t.home))
+        finally:
+            ws.execute(f"DROP TABLE IF EXISTS {name}")
+        deps = []
+        for atype, qact, btype, act, events, objects, share, starts, p50, p10, p90, gap, home in rows:
+            if events < min_events or share < min_share:
+                continue
+            if (home == atype and t.roles.get(btype) != "batch") or (
+                    home != btype and home != atype and t.family(home) != t.family(btype)):
+                continue  # the step is A's own (B is made by it) or a third process's that B only joins
+            if not starts and gap is not None and p50 is not None and p50 > pace * gap:
+                continue  # B's step is not prompt after A's: B was merely slow, not waiting for A
+            fa, fb = t.family(atype), t.family(btype)
+            scope = "within" if fa == fb else "across"
+            if scope == "within" and not include_within:
+                continue
+            deps.append(Dependency(atype, qact, btype, act, fa, fb, scope, int(events), int(objects),
+                                   round(float(share), 4), bool(starts), p50, p10, p90))
+        sync = _sync_points(ws, t)
+        graph = ocdfg(ws, t)
+    return Dependencies(tuple(deps), relations(ws), sync, graph)
+
+
+def _sync_points(ws: Workspace, t: ObjectTables, min_events: int = 5) -> tuple[SyncPoint, ...]:
+    by_act: dict[str, list] = {}
+    for act, otype, events, last_share, caused, sync_s, n_events in ws.rows(SYNC_SQL.format(eo=t.eo, ev=t.ev)):
+        by_act.setdefault(act, []).append((otype, int(events), float(last_share), caused, sync_s, int(n_events)))
+    out = []
+    for act, sides in sorted(by_act.items()):
+        n = max(s[5] for s in sides)
+        if n < min_events or len(sides) < 2:
+            continue
+        # a real wait: some side is regularly ready later than the others
+        if max(s[4] or 0 for s in sides) <= 0:
+            continue
+        out.append(SyncPoint(act, n, max(s[4] for s in sides),
+                             tuple(SyncSide(s[0], s[1], round(s[2], 4), s[3]) for s in sides)))
+    return tuple(out)
