@@ -70,6 +70,10 @@ class ProcessTree:
     def __str__(self) -> str:
         return self.to_string()
 
+    def _repr_svg_(self) -> str:
+        from procatlas.render.model_svg import model_svg
+        return model_svg(self)
+
 
 def _quote(label: str) -> str:
     if label and label != "tau" and label.replace("_", "").replace(" ", "").isalnum() \
