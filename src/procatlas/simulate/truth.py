@@ -177,6 +177,7 @@ def ground_truth(sim: Sim, ev: Events, noise: list[dict], *, seed: int, cases: i
         "exceptions": {"rates": [rates[k] for k in sorted(rates)], "objects": objects},
         "hot_spots": spots,
         "watering_holes": holes,
+        "brokers": _brokers(sim),
         "triggers": triggers,
         "dependencies": deps,
         "data_noise": noise,
@@ -197,6 +198,15 @@ def _hole(sim: Sim, v, cases: list[str], metric: str, disc: np.ndarray, other: n
             "period": [_iso(sim, v.start), _iso(sim, v.end)], "cases_discussed": cases,
             "effect": {"metric": metric, "discussed_count": int(len(disc)), "discussed_median": med(disc),
                        "not_discussed_count": int(len(other)), "not_discussed_median": med(other)}}
+
+
+def _brokers(sim: Sim) -> list[dict]:
+    """The planted broker: the sales representative who also works in the warehouse (org.SECOND_GROUP[0])."""
+    from procatlas.simulate.org import SECOND_GROUP
+    group, i, second = SECOND_GROUP[0]
+    p = int(sim.org.members(group)[i])
+    return [{"person": sim.org.ids[p], "groups": [group, second],
+             "note": "works in both groups, so work and chat between them pass through this person"}]
 
 
 def _config(sim: Sim) -> dict:
