@@ -142,6 +142,17 @@ class Workspace:
         from procatlas.process import Process
         return Process(self, name)
 
+    def people(self, process: str | None = None, *, level: str = "person", missing: str = "skip"):
+        """People (or groups) at work: statistics, matrix, workload, roles, handover networks
+        (:func:`procatlas.people.people_report`); ``process=None`` takes every process."""
+        from procatlas.people import people_report
+        return people_report(self, process, level=level, missing=missing)
+
+    def watering_holes(self, *, top: int | None = None, **criteria: Any):
+        """Ranked informal cross-group venues and brokers (:func:`procatlas.people.watering_holes`)."""
+        from procatlas.people import Criteria, watering_holes
+        return watering_holes(self, top=top, criteria=Criteria(**criteria) if criteria else None)
+
     # -- schema ----------------------------------------------------------------------------
     def _migrate(self) -> None:
         exists = self.scalar(
