@@ -168,10 +168,11 @@ def _xes_variants(path) -> dict[tuple[str, ...], int]:
 def test_bpic2012_imf_under_three_seconds_and_sound_net():
     variants = _xes_variants(data_file("pm4py__pm4py-core/bpic2012.xes.gz"))
     assert sum(variants.values()) == 13_087
-    t0 = time.perf_counter()
+    # CPU time of this process: wall time on a shared 2-core machine measures the neighbours
+    t0 = time.process_time()
     tree = discover_tree(variants, noise=0.2)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 3.0 * 2  # 3 s target; slack for a loaded CI machine
+    elapsed = time.process_time() - t0
+    assert elapsed < 3.0
     assert tree.activities() <= {a for t in variants for a in t}
     net = tree_to_petri(tree)
     from procatlas.mining.soundness import is_workflow_net
