@@ -24,6 +24,7 @@ PathLike = str | os.PathLike
 
 if TYPE_CHECKING:  # discovery imports stay lazy
     from procatlas.model.discovery import DiscoveryResult, Filters
+    from procatlas.model.people import PeopleReport, WateringHoles
 
 
 def open_workspace(workspace: PathLike | None = None, *, read_only: bool = False) -> Workspace:
@@ -98,6 +99,41 @@ def discover(*, process: str, workspace: PathLike | Workspace | None = None, out
                                               view=view, measure=measure, **where)
     files = write_discovery(result, Path(out)) if out is not None else {}
     return result, files
+
+
+def people(*, workspace: PathLike | Workspace | None = None, process: str | None = None, level: str = "person",
+           missing: str = "skip", out: PathLike | None = None) -> tuple["PeopleReport", dict]:
+    """Who does the work: per person (or group) statistics, resource x activity matrix, workload,
+    discovered roles, handover and working-together networks.  ``process=None`` takes every
+    process; ``missing`` says what events without a resource do (skip|unknown|break).  With
+    ``out``, writes stats.csv, matrix.csv, workload.csv, handover.csv, working_together.csv and
+    handover.svg there.
+
+    >>> report, files = people(workspace="atlas.duckdb", process="bpic2012", level="group")  # doctest: +SKIP
+    >>> report.handover.to_pandas().head()  # doctest: +SKIP
+    """
+    with _use(workspace, read_only=True) as ws:
+        report = ws.people(process, level=level, missing=missing)
+    files = report.write(Path(out)) if out is not None else {}
+    return report, files
+
+
+def watering_holes(*, workspace: PathLike | Workspace | None = None, top: int | None = 5,
+                   out: PathLike | None = None, **criteria) -> "WateringHoles":
+    """Watering holes (informal cross-group venues) ranked by score, near misses and brokers.
+
+    ``criteria`` override :class:`procatlas.people.Criteria` (``min_weeks=``, ``min_informal=`` ...).
+    With ``out``, writes the people graph as ``people.svg`` there.
+
+    >>> holes = watering_holes(workspace="atlas.duckdb", top=5)  # doctest: +SKIP
+    >>> [h.venue for h in holes]  # doctest: +SKIP
+    """
+    with _use(workspace, read_only=True) as ws:
+        result = ws.watering_holes(top=top, **criteria)
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "people.svg").write_text(result.to_svg(), encoding="utf-8")
+    return result
 
 
 class _use:
