@@ -154,3 +154,79 @@ class _use:
     def __exit__(self, *exc) -> None:
         if self._opened is not None:
             self._opened.close()
+
+
+# -- process inventory, catalog, triggers, dependencies, post linking (procatlas.triggers) ----------
+
+def processes(*, workspace: PathLike | Workspace | None = None):
+    """Every object type with events as a process candidate (:class:`procatlas.model.triggers.Inventory`).
+
+    >>> inv = processes(workspace="atlas.duckdb")  # doctest: +SKIP
+    >>> inv.to_pandas()[["process", "role", "objects"]]  # doctest: +SKIP
+    """
+    from procatlas.triggers.inventory import inventory
+    with _use(workspace, read_only=True) as ws:
+        return inventory(ws)
+
+
+def catalog(*, workspace: PathLike | Workspace | None = None, out: PathLike | None = None):
+    """The event catalog, one row per activity; with ``out`` (.md or .csv) also written there.
+
+    >>> catalog(workspace="atlas.duckdb", out="catalog.md").to_pandas().head()  # doctest: +SKIP
+    """
+    from procatlas.triggers.catalog import catalog as build
+    with _use(workspace, read_only=True) as ws:
+        result = build(ws)
+    if out is not None:
+        result.write(out)
+    return result
+
+
+def triggers(*, workspace: PathLike | Workspace | None = None, process: str | None = None, **options):
+    """What starts each process's cases, with share and lag (options of
+    :func:`procatlas.triggers.triggers.triggers`: ``channel_keys``, ``max_lag_s``, ``timezone`` ...).
+
+    >>> [t.to_dict() for t in triggers(workspace="atlas.duckdb", process="complaint").triggers]  # doctest: +SKIP
+    """
+    from procatlas.triggers.triggers import triggers as find
+    with _use(workspace, read_only=True) as ws:
+        return find(ws, process=process, **options)
+
+
+def dependencies(*, workspace: PathLike | Workspace | None = None, out: PathLike | None = None, **options):
+    """Cross-process dependencies, relation cardinalities, synchronisation points and the OC-DFG;
+    with ``out``, writes ocdfg.svg, ocdfg.csv, relations.csv and dependencies.csv there.
+
+    >>> deps = dependencies(workspace="atlas.duckdb", out="deps")  # doctest: +SKIP
+    """
+    from procatlas.triggers.dependencies import dependencies as find
+    with _use(workspace, read_only=True) as ws:
+        result = find(ws, **options)
+    if out is not None:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        result.ocdfg.write_svg(folder / "ocdfg.svg")
+        pacsv.write_csv(result.ocdfg.edges, folder / "ocdfg.csv")
+        rel = result.to_dict()["relations"]
+        if rel:
+            pacsv.write_csv(pa.Table.from_pylist(rel), folder / "relations.csv")
+        if result.dependencies:
+            pacsv.write_csv(result.to_arrow(), folder / "dependencies.csv")
+    return result
+
+
+def link_posts(*, workspace: PathLike | Workspace | None = None, target: str | None = None, rules=None,
+               own_accounts: Sequence[str] | None = None, write: bool = False):
+    """Link social posts to objects (ids in text, author, time near a ``target`` case start).
+
+    With ``write``, linked object ids are added to the posts' ``case_refs`` in the workspace.
+
+    >>> links = link_posts(workspace="atlas.duckdb", target="complaint")  # doctest: +SKIP
+    >>> links.linked, links.unlinked, links.first_response_median_s  # doctest: +SKIP
+    """
+    from procatlas.triggers.linking import link_posts as link
+    with _use(workspace, read_only=not write) as ws:
+        return link(ws, rules=rules, target_type=target,
+                    own_accounts=tuple(own_accounts) if own_accounts is not None else None, write=write)
