@@ -29,7 +29,7 @@ CREATE TEMP TABLE {p}_ev AS
 SELECT x.oid, x.type, e.eid, e.timestamp AS ts, e.activity, e.resource,
        coalesce(e."group", json_extract_string(e.attributes, '$."org:group"'), pg.grp) AS grp,
        row_number() OVER w AS rn, count(*) OVER (PARTITION BY x.oid) AS n,
-       lag(e.timestamp) OVER w AS prev_ts
+       lag(e.timestamp) OVER w AS prev_ts, lag(e.eid) OVER w AS prev_eid
 FROM {p}_eo x JOIN event e ON e.eid = x.eid
 LEFT JOIN (SELECT id, min("group") AS grp FROM person GROUP BY id) pg ON pg.id = e.resource
 WINDOW w AS (PARTITION BY x.oid ORDER BY e.timestamp, e.eid)

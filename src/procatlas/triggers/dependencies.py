@@ -102,9 +102,15 @@ ORDER BY e.events DESC, e.atype, e.btype, e.qact, e.activity
 # Events joining objects of several types: when was each side ready (its previous step)?
 SYNC_SQL = """
 WITH j AS (SELECT eid FROM {eo} GROUP BY eid HAVING count(DISTINCT type) >= 2),
-side AS (
-    SELECT ev.eid, ev.activity, ev.type, max(ev.prev_ts) AS ready, count(*) AS k, count(ev.prev_ts) AS k_ready
+side0 AS (
+    SELECT ev.eid, ev.activity, ev.type, max(ev.prev_ts) AS ready, arg_max(ev.prev_eid, ev.prev_ts) AS prev_eid,
+           count(*) AS k, count(ev.prev_ts) AS k_ready
     FROM {ev} ev WHERE ev.eid IN (SELECT eid FROM j) GROUP BY ev.eid, ev.activity, ev.type),
+-- sides made ready by one and the same step are one side: the type that step belongs to
+side AS (
+    SELECT s.* FROM side0 s LEFT JOIN event pe ON pe.eid = s.prev_eid LEFT JOIN {home} h ON h.activity = pe.activity
+    QUALIFY row_number() OVER (PARTITION BY s.eid, s.prev_eid
+                               ORDER BY (s.type = h.type) DESC, s.type) = 1 OR s.prev_eid IS NULL),
 complete AS (SELECT eid FROM side GROUP BY eid HAVING count(*) >= 2 AND sum(k) = sum(k_ready)),
 s AS (
     SELECT a.eid, a.activity, a.type, a.ready, max(b.ready) AS others_ready
@@ -189,7 +195,7 @@ def dependencies(ws: Workspace, *, min_events: int = 5, min_share: float = 0.5, 
 
 def _sync_points(ws: Workspace, t: ObjectTables, min_events: int = 5) -> tuple[SyncPoint, ...]:
     by_act: dict[str, list] = {}
-    for act, otype, events, last_share, caused, sync_s, n_events in ws.rows(SYNC_SQL.format(eo=t.eo, ev=t.ev)):
+    for act, otype, events, last_share, caused, sync_s, n_events in ws.rows(SYNC_SQL.format(eo=t.eo, ev=t.ev, home=t.home)):
         by_act.setdefault(act, []).append((otype, int(events), float(last_share), caused, sync_s, int(n_events)))
     out = []
     for act, sides in sorted(by_act.items()):
