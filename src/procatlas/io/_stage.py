@@ -139,13 +139,20 @@ class Stager:
         """Record something the user should know about this file (shown after ingest)."""
         self.notes.append(text)
 
-    def reset(self) -> None:
-        """Empty every staging table and forget notes (a reader that restarts the file)."""
-        for kind in STAGE_COLUMNS:
-            self._execute(f"DELETE FROM {stage_table(kind)}")
-        self.counts = {k: 0 for k in STAGE_COLUMNS}
-        self.notes.clear()
+    def savepoint(self) -> dict[str, Any]:
+        """What is staged now; :meth:`rollback` returns to it (a reader that starts a file again)."""
+        ends = {kind: self._execute(f"SELECT coalesce(max(rowid) + 1, 0) FROM {stage_table(kind)}").fetchall()[0][0]
+                for kind in STAGE_COLUMNS}
+        return {"ends": ends, "counts": dict(self.counts), "notes": len(self.notes), "detected": dict(self.detected)}
+
+    def rollback(self, point: dict[str, Any]) -> None:
+        """Drop every row, note and detail staged since ``point`` (rows are only ever appended)."""
+        for kind, end in point["ends"].items():
+            self._execute(f"DELETE FROM {stage_table(kind)} WHERE rowid >= {int(end)}")
+        self.counts = dict(point["counts"])
+        del self.notes[point["notes"]:]
         self.detected.clear()
+        self.detected.update(point["detected"])
 
     def advance(self, consumed_bytes: int) -> None:
         if self._progress is not None:

@@ -134,11 +134,12 @@ def read_xes(path: Path, stager: Stager, options: ReadOptions) -> None:
     if os.environ.get("PROCATLAS_XES_FAST", "1") != "0":
         from procatlas.io.xes_fast import NotSimple, read_xes_fast
 
+        start = stager.savepoint()
         try:
             read_xes_fast(path, stager, options)
             return
         except (NotSimple, InputError):
-            stager.reset()  # start again from the first byte; expat words the error, if any
+            stager.rollback(start)  # start again from the first byte; expat words the error, if any
     read_xes_expat(path, stager, options)
 
 

@@ -200,7 +200,7 @@ class _Block:
     cover the block, so one zero-copy Arrow string array over the block's bytes holds them
     all; keys, values and skeletons are ``take``-n from it."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes | memoryview):
         buf = np.frombuffer(data, np.uint8)
         lt = np.flatnonzero(buf == 0x3C)
         quotes = np.flatnonzero(buf == 0x22)
@@ -315,7 +315,7 @@ class _Assembler:
             self.slot_cache[key] = s
         return s
 
-    def add(self, data: bytes) -> None:
+    def add(self, data: bytes | memoryview) -> None:
         b = _Block(data)
         key_idx = b.key_idx
         key_names = b.key_names
@@ -343,7 +343,8 @@ class _Assembler:
                 first[1:] = evs[1:] != evs[:-1]
                 idx[evs[first]] = ev_sel[m[first]]
                 taken[m[first]] = True
-            role_cols[s] = pc.take(values, pa.array(idx, mask=idx < 0)).cast(pa.string())
+            role_cols[s] = (pc.take(values, pa.array(idx, mask=idx < 0)).cast(pa.string()) if len(m)
+                            else pa.nulls(n_ev, pa.string()))
         ex = np.flatnonzero(~taken)
         attributes = self.json_objects(ex_tokens := ev_sel[ex], ev_no[ex], n_ev, key_idx, key_names, typ, values,
                                        empty=None)
@@ -510,15 +511,15 @@ def read_xes_fast(path: Path, stager: Stager, options: ReadOptions) -> None:
             chunk = stream.read(BLOCK_BYTES)
             if not chunk:
                 break
-            block = carry + chunk
+            block = carry + chunk if carry else chunk
             cut = _last_trace_end(block)
             if cut:
-                asm.add(block[:cut])
+                asm.add(memoryview(block)[:cut])  # no copy of the block
             carry = block[cut:]
             stager.advance(counter.consumed)
         cut = _last_trace_end(carry)
         if cut:
-            asm.add(carry[:cut])
+            asm.add(memoryview(carry)[:cut])
         if not _RX_TAIL.fullmatch(carry, cut):
             raise NotSimple  # anything after the last trace but </log>: the expat reader decides
         stager.advance(counter.consumed)
