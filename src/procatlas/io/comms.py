@@ -124,21 +124,27 @@ def communication_format(path: Path, as_: str | None) -> str | None:
         if re.search(r"-(nverts|times|node-labels)\.txt$", name):
             raise InputError("part of a simplicial e-mail dataset; ingest the *-simplices.txt file "
                              "(its -nverts and -times files are read beside it)", path=path)
-        head = _head_lines(path, 5)
-        widths = {len(line.split()) for line in head}
-        ints = head and all(re.fullmatch(r"\s*-?\d+(\s+-?\d+)*\s*", line) for line in head)
+        head = _head_lines(path, 10)
+        numeric = [line for line in head if re.fullmatch(r"\s*-?\d+(\s+-?\d+)*\s*", line)]
+        widths = {len(line.split()) for line in numeric}
+        # integer lines from the first one on (a bad line later goes to the reject table)
+        ints = bool(head) and bool(numeric) and numeric[0] == head[0] and len(numeric) * 2 >= len(head)
         if not ints:
             if as_ in ("messages", "people", "posts"):
                 raise InputError(f"--as {as_}: expected whitespace-separated integers ('src dst [unix_ts]' "
                                  "or 'node group')", path=path)
             return None
-        if as_ == "people" or (as_ is None and widths == {2} and re.search(r"label|department|dept|group", name)):
+        if as_ == "people":
             return "snap-labels"
-        if as_ == "messages" or (as_ is None and widths <= {2, 3}):
-            if widths == {2} and as_ is None and re.search(r"label", name):
-                raise InputError("two integer columns: an edge list 'src dst' (--as messages) or labels "
-                                 "'node group' (--as people)?", path=path)
+        if as_ == "messages" or widths == {3} or widths == {2, 3}:
             return "snap-edges"
+        if widths == {2}:
+            if re.search(r"label|department|dept|group|team", name):
+                return "snap-labels"
+            if re.search(r"email|mail|edge|msg|message|graph|net|link|contact|call", name):
+                return "snap-edges"
+            raise InputError("two integer columns: an edge list 'src dst' (--as messages) or labels "
+                             "'node group' (--as people)?", path=path)
         raise InputError("integer columns that are neither 'src dst [unix_ts]' nor 'node group'; "
                          "use --as messages or --as people", path=path)
     if as_ in ("messages", "people", "posts"):
