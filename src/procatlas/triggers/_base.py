@@ -4,7 +4,7 @@
 - ``{p}_ev``: one row per (object, event) with activity, resource, group, ``rn`` (position in the
   object's events ordered by (timestamp, eid)), ``n`` (events of the object) and ``prev_ts``;
 - ``{p}_home``: each activity's home object type (the type whose objects it covers best, with one
-  object per event; ties to the type with more objects);
+  object per event; ties to the type with more objects, then more events);
 - ``{p}_role``: each object type with events: role (process, document, batch, master data),
   ``part_of`` and ``family`` (the root process of documents).
 """
@@ -38,11 +38,12 @@ WINDOW w AS (PARTITION BY x.oid ORDER BY e.timestamp, e.eid)
 # coverage: share of the type's objects with the activity; per_event: objects of the type per event
 HOME_SQL = """
 CREATE TEMP TABLE {p}_home AS
-WITH t AS (SELECT type, count(DISTINCT oid) AS objs FROM {p}_ev GROUP BY type),
+WITH t AS (SELECT type, count(DISTINCT oid) AS objs, count(*) AS links FROM {p}_ev GROUP BY type),
 a AS (SELECT activity, type, count(DISTINCT oid) AS objs, count(*) AS links, count(DISTINCT eid) AS events
       FROM {p}_ev GROUP BY activity, type)
-SELECT activity, arg_max(a.type, (a.objs / t.objs) / (a.links / a.events) * 1e9 + t.objs) AS type
-FROM a JOIN t ON t.type = a.type GROUP BY activity
+SELECT a.activity, a.type FROM a JOIN t ON t.type = a.type
+QUALIFY row_number() OVER (PARTITION BY a.activity ORDER BY (a.objs / t.objs) / (a.links / a.events) DESC,
+                           t.objs DESC, t.links DESC, a.type) = 1
 """
 
 # B is a document of A when (>= 90 % of B objects) its start event holds exactly one A object

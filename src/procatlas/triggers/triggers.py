@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from datetime import date, timedelta
 
 from procatlas.errors import InputError
 from procatlas.model.triggers import ScheduleTest, Trigger, Triggers
@@ -84,6 +85,9 @@ def _triggers(ws, t: ObjectTables, enab: str, *, process, channel_keys, message_
     sql = STARTS_SQL.format(ev=t.ev, role=t.role, enab=enab, where=where,
                             event_keys=_keys("e", channel_keys), object_keys=_keys("o", channel_keys))
     rows = ws.rows(sql, [*params, float(message_window_s), float(max_lag_s), timezone])
+    spans = {t_: (a.date(), b.date()) for t_, a, b in ws.rows(
+        f"SELECT type, min(timezone(?, CAST(ts AS TIMESTAMPTZ))), max(timezone(?, CAST(ts AS TIMESTAMPTZ))) "
+        f"FROM {t.ev} WHERE rn = 1 AND resource IS NULL GROUP BY type", [timezone, timezone])}
     per: dict[str, list[tuple]] = defaultdict(list)
     for r in rows:
         per[r[0]].append(r)
@@ -103,7 +107,7 @@ def _triggers(ws, t: ObjectTables, enab: str, *, process, channel_keys, message_
                 rest.append((act, by_person, h, dow, dom, n))
                 continue
             g[0] += n
-        peaks, proc_tests = _schedule(proc, rest, alpha=alpha, min_effect=min_effect)
+        peaks, proc_tests = _schedule(proc, rest, spans.get(proc), alpha=alpha, min_effect=min_effect)
         tests += proc_tests
         for act, by_person, h, dow, dom, n in rest:
             label = None if by_person else _label(peaks, h, dow, dom)
@@ -124,12 +128,24 @@ def _triggers(ws, t: ObjectTables, enab: str, *, process, channel_keys, message_
     return Triggers(tuple(found), tuple(tests))
 
 
-GRIDS = {"hour": (24, 4.0), "weekday": (7, 2.5), "day_of_month": (31, 4.0)}
-# days 29-31 exist in fewer months (in a 365-day year: 11, 11 and 7 months)
-_DOM_WEIGHT = [12.0] * 28 + [11.0, 11.0, 7.0]
+# grid -> (bins, peak ratio, days of observation needed: two full cycles)
+GRIDS = {"hour": (24, 4.0, 2), "weekday": (7, 2.5, 14), "day_of_month": (31, 4.0, 60)}
 
 
-def _schedule(proc: str, rest: list[tuple], *, alpha: float, min_effect: float
+def _exposure(grid: str, first: date, last: date) -> list[float]:
+    """How many times each bin occurs in the observed days (the uniform calendar to test against)."""
+    if grid == "hour":
+        return [1.0] * 24
+    size = GRIDS[grid][0]
+    counts = [0.0] * size
+    day = first
+    while day <= last:
+        counts[day.weekday() if grid == "weekday" else day.day - 1] += 1
+        day += timedelta(days=1)
+    return counts
+
+
+def _schedule(proc: str, rest: list[tuple], span: tuple[date, date] | None, *, alpha: float, min_effect: float
               ) -> tuple[dict[str, set[int]], list[ScheduleTest]]:
     """Chi-square tests of the unexplained starts per calendar grid; peak bins of significant grids."""
     from scipy.stats import chisquare
@@ -137,13 +153,16 @@ def _schedule(proc: str, rest: list[tuple], *, alpha: float, min_effect: float
     n = sum(r[5] for r in rest)
     peaks: dict[str, set[int]] = {}
     tests: list[ScheduleTest] = []
-    if n < 20:
+    if n < 20 or span is None:
         return peaks, tests
-    for grid, (size, ratio) in GRIDS.items():
+    days = (span[1] - span[0]).days + 1
+    for grid, (size, ratio, need) in GRIDS.items():
+        if days < need:
+            continue
         counts = [0] * size
         for _, _, h, dow, dom, k in rest:
             counts[{"hour": h, "weekday": dow - 1, "day_of_month": dom - 1}[grid]] += k
-        weights = _DOM_WEIGHT if grid == "day_of_month" else [1.0] * size
+        weights = _exposure(grid, *span)
         expected = [n * w / sum(weights) for w in weights]
         chi2, p = chisquare(counts, expected)
         w_effect = math.sqrt(chi2 / n)
