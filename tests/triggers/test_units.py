@@ -208,7 +208,9 @@ def test_dependencies_across_processes():
     assert across.scope == "across" and across.share == 1.0 and across.lag_median_s == 10 * 60
     # the invoice is made by an order step (Create invoice belongs to the order): not a dependency
     assert not any(d.to_type == "invoice" for d in deps.dependencies)
-    assert {d.scope for d in deps.dependencies} == {"across"}
+    assert pairs[("order", "Receive order", "pick", "Request pick")].starts  # the order starts the pick
+    closing = pairs[("invoice", "Send invoice", "order", "Close order")]  # the order waits for its invoice
+    assert closing.scope == "within" and closing.lag_median_s == 3600
     assert deps.to_dict()["ocdfg"]["edges"]
 
 
