@@ -169,7 +169,11 @@ class Process:
         """Handover of work (or ``kind``: working_together, subcontracting, similar_activities)
         between people or groups (``level``); see :mod:`procatlas.people.networks`."""
         from procatlas.people.networks import PeopleEvents, network
-        with self._selection(_filters(filters, where)) as sel:
+        f = _filters(filters, where)
+        if f == Filters():  # no filter: read the process's events directly (no selection tables)
+            with PeopleEvents(self.workspace, self.name) as pe:
+                return network(self.workspace, pe, kind, level=level, missing=missing)
+        with self._selection(f) as sel:
             with PeopleEvents(self.workspace, self.name, selection_table=sel.events_table) as pe:
                 return network(self.workspace, pe, kind, level=level, missing=missing)
 
@@ -188,6 +192,29 @@ class Process:
         tree, net, bpmn = mine_models(variants.counts, noise=noise)
         return DiscoveryResult(self.name, sel.cases, sel.events, dfg, stats, variants, pmap, noise=noise,
                                tree=tree, net=net, bpmn=bpmn, filters=f)
+
+    # -- exceptions and hot spots (procatlas.hotspots) ---------------------------------------
+    def exceptions(self, filters: Filters | None = None, *, settings: Any = None, model: str | Path | None = None,
+                   **where: Any):
+        """Exceptions of every case (rework, skipped steps, ..., see docs/exceptions.md);
+        ``settings``: a :class:`procatlas.hotspots.ExceptionSettings`; ``model``: a PNML/BPMN file."""
+        from procatlas.hotspots import detect_exceptions
+        with self._selection(_filters(filters, where)) as sel:
+            return detect_exceptions(self, sel, settings, model=model)
+
+    def hotspots(self, filters: Filters | None = None, *, settings: Any = None, model: str | Path | None = None,
+                 **where: Any):
+        """Hot spots: where two or more exception types co-occur more than chance explains."""
+        from procatlas.hotspots import find_hotspots
+        with self._selection(_filters(filters, where)) as sel:
+            return find_hotspots(self, sel, settings, model=model)
+
+    def conformance(self, filters: Filters | None = None, *, model: str | Path | None = None,
+                    settings: Any = None, **where: Any):
+        """Alignment fitness per case and for the log against ``model`` (default: IMf discovered)."""
+        from procatlas.hotspots import check_conformance
+        with self._selection(_filters(filters, where)) as sel:
+            return check_conformance(self, sel, settings, model=model)
 
 
 def write_discovery(result: DiscoveryResult, out: Path) -> dict[str, Any]:

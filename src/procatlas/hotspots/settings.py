@@ -19,6 +19,10 @@ DEFAULT_PATTERNS: dict[str, str] = {
     "escalation": r"escalat|eskal|escal",
 }
 
+DEFAULT_EXCLUSIONS: dict[str, str] = {
+    "block": r"releas|unblock|lift|freigeb|entsperr|vrijgeg|vrijgav|débloq|debloq|desbloq|sblocc",
+}
+
 
 @dataclass(frozen=True)
 class SlaRule:
@@ -73,12 +77,16 @@ class ExceptionSettings:
     sla: dict[str, SlaRule] = field(default_factory=dict)
     # name patterns (regular expressions, case-insensitive) of the pattern detectors
     patterns: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PATTERNS))
+    # activities that match a family's pattern but undo it ("Release invoice block")
+    pattern_exclusions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EXCLUSIONS))
     # unusual resource: a resource/group doing an activity it does rarely
     unusual_share: float = 0.01
     unusual_max_events: int = 3
     unusual_min_activity_events: int = 100
     # hot spots
-    hotspot_kinds: tuple[str, ...] = ("attribute", "resource", "group", "week", "month", "activity", "edge")
+    # activity and edge locations are opt-in: co-occurrence there is mostly structural (one root
+    # cause seen by several detectors); the heat overlay of the map shows their exception load
+    hotspot_kinds: tuple[str, ...] = ("attribute", "resource", "group", "week", "month")
     hotspot_pairs: bool = True
     hotspot_pair_candidates: int = 40      # best single locations combined into pairs
     hotspot_pair_gain: float = 1.5         # a pair must beat the lift of both its parts by this factor

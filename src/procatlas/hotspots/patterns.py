@@ -1,0 +1,30 @@
+"""Named exceptions: reversal, cancellation, change, block, rejection, escalation, found by
+multilingual name patterns, with the attribute values the matched event changed."""
+
+from __future__ import annotations
+
+from procatlas.hotspots.settings import ExceptionSettings
+
+# the event's attributes whose value differs from the previous event of the case
+_CHANGED = """array_to_string(list_transform(
+    list_filter(json_keys(ea.attributes), lambda k: pa.attributes IS NULL
+                OR json_extract(ea.attributes, '$."' || k || '"') IS DISTINCT FROM json_extract(pa.attributes, '$."' || k || '"')),
+    lambda k: k || '=' || coalesce(json_extract_string(ea.attributes, '$."' || k || '"'), 'null')), ', ')"""
+
+
+def pattern_sql(family: str, s: ExceptionSettings) -> tuple[str, list]:
+    exclude = s.pattern_exclusions.get(family)
+    cond = "regexp_matches(st.activity, ?, 'i')" + (" AND NOT regexp_matches(st.activity, ?, 'i')" if exclude else "")
+    params = [s.patterns[family]] + ([exclude] if exclude else [])
+    sql = f"""
+SELECT st.cid, st.eid, '{family}', st.activity, NULL, NULL,
+       printf('%s (%s)', st.activity, '{family}') ||
+       CASE WHEN nullif({_CHANGED}, '') IS NOT NULL THEN ': ' || {_CHANGED} ELSE '' END,
+       nullif({_CHANGED}, '')
+FROM {{st}} st
+JOIN event ea ON ea.eid = st.eid
+LEFT JOIN {{st}} prev ON prev.cid = st.cid AND prev.pos = st.pos - 1
+LEFT JOIN event pa ON pa.eid = prev.eid
+WHERE {cond}
+"""
+    return sql, params
