@@ -230,3 +230,40 @@ def link_posts(*, workspace: PathLike | Workspace | None = None, target: str | N
     with _use(workspace, read_only=not write) as ws:
         return link(ws, rules=rules, target_type=target,
                     own_accounts=tuple(own_accounts) if own_accounts is not None else None, write=write)
+
+
+def exceptions(*, process: str, workspace: PathLike | Workspace | None = None, model: PathLike | None = None,
+               settings=None, filters: "Filters | None" = None, **where):
+    """Exceptions of every case of ``process`` (see docs/exceptions.md); ``model``: a PNML/BPMN file
+    for conformance (default: the IMf model discovered from the log).
+
+    >>> result = exceptions(process="bpic2012", workspace="atlas.duckdb")  # doctest: +SKIP
+    >>> result.counts()  # doctest: +SKIP
+    """
+    with _use(workspace, read_only=True) as ws:
+        return ws.process(process).exceptions(filters, settings=settings, model=model, **where)
+
+
+def hotspots(*, process: str, workspace: PathLike | Workspace | None = None, model: PathLike | None = None,
+             settings=None, out: PathLike | None = None, filters: "Filters | None" = None, **where):
+    """Ranked hot spots of ``process``; with ``out`` also writes ``heatmap.svg`` (the process map
+    coloured by exception load) there.
+
+    >>> result = hotspots(process="bpic2012", workspace="atlas.duckdb")  # doctest: +SKIP
+    >>> result.to_dict(top=5)["hotspots"]  # doctest: +SKIP
+    """
+    with _use(workspace, read_only=True) as ws:
+        proc = ws.process(process)
+        result = proc.hotspots(filters, settings=settings, model=model, **where)
+        if out is not None:
+            Path(out).mkdir(parents=True, exist_ok=True)
+            result.write_heat_svg(proc.map(filters, **where), Path(out) / "heatmap.svg")
+    return result
+
+
+def conformance(*, process: str, workspace: PathLike | Workspace | None = None, model: PathLike | None = None,
+                settings=None, filters: "Filters | None" = None, **where):
+    """Alignment fitness of ``process`` (per case and for the log) against ``model`` (PNML/BPMN)
+    or, without one, against its discovered IMf model."""
+    with _use(workspace, read_only=True) as ws:
+        return ws.process(process).conformance(filters, model=model, settings=settings, **where)

@@ -35,6 +35,11 @@ WITH kv AS (
     HAVING count(DISTINCT value) BETWEEN 2 AND ? AND NOT bool_and(TRY_CAST(value AS DOUBLE) IS NOT NULL)
 )
 SELECT 'attribute', key || '=' || value, cid FROM kv WHERE key IN (SELECT key FROM keys) AND value IS NOT NULL
+  -- attributes the detectors report as an exception's own detail (reason=..., result=...) are symptoms
+  -- sparse event attributes (on fewer than half of the events) describe single events, often the exception itself
+  AND key NOT IN (SELECT k FROM (SELECT unnest(json_keys(e.attributes)) AS k FROM {st} st JOIN event e ON e.eid = st.eid)
+                  GROUP BY k HAVING count(*) < 0.5 * (SELECT count(*) FROM {st}))
+  AND key NOT IN (SELECT DISTINCT split_part(unnest(string_split(detail, ', ')), '=', 1) FROM {ex} WHERE detail IS NOT NULL)
 """
 
 
@@ -195,11 +200,21 @@ def _merge(d, fmt, spots: list[Hotspot], s: ExceptionSettings) -> list[Hotspot]:
     for i, h in enumerate(spots):
         for j in kept:
             inter = len(sets[i] & sets[j])
-            if inter / max(1, len(sets[i] | sets[j])) >= s.hotspot_merge_jaccard:
+            # the same cases, or a pair mostly made of the cases of a single hot spot
+            contained = (h.kind == "pair" and spots[j].kind != "pair"
+                         and inter / max(1, len(sets[i])) >= s.hotspot_pair_containment)
+            if contained or inter / max(1, len(sets[i] | sets[j])) >= s.hotspot_merge_jaccard:
                 aliases.setdefault(j, []).append(f"{h.kind}:{h.value}")
                 break
         else:
             kept.append(i)
+    for i, h in enumerate(spots):  # pairs ranked above the single they belong to
+        if i in kept and h.kind == "pair":
+            for j in kept:
+                if spots[j].kind != "pair" and len(sets[i] & sets[j]) / max(1, len(sets[i])) >= s.hotspot_pair_containment:
+                    kept.remove(i)
+                    aliases.setdefault(j, []).append(f"{h.kind}:{h.value}")
+                    break
     from dataclasses import replace
     return [replace(spots[j], aliases=tuple(aliases.get(j, ()))) for j in kept]
 

@@ -99,6 +99,7 @@ class ExceptionSettings:
     hotspot_max_attribute_values: int = 200
     hotspot_examples: int = 5
     hotspot_merge_jaccard: float = 0.9     # locations with (almost) the same cases are one hot spot
+    hotspot_pair_containment: float = 0.5  # a pair mostly inside a single hot spot is part of it
 
     def replace(self, **changes) -> "ExceptionSettings":
         try:

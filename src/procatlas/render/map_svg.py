@@ -72,8 +72,15 @@ def edge_label(edge: MapEdge, pmap: ProcessMap) -> str:
     return fmt_count(edge.value(pmap.measure))
 
 
-def render_map(pmap: ProcessMap, *, direction: str = "TB") -> str:
-    """The map as SVG text; the same map always gives the same bytes."""
+def render_map(pmap: ProcessMap, *, direction: str = "TB", heat: dict | None = None) -> str:
+    """The map as SVG text; the same map always gives the same bytes.
+
+    ``heat`` (``{"activities": {activity: load}, "edges": {(source, target): load}}``, e.g. the
+    exception load of procatlas.hotspots) colours activities and edges on the heat ramp instead.
+    """
+    heat_acts = (heat or {}).get("activities", {})
+    heat_edges = (heat or {}).get("edges", {})
+    max_heat = max([*heat_acts.values(), *heat_edges.values(), 0]) or 1
     ids = {n.activity: f"a{i}" for i, n in enumerate(sorted(pmap.nodes, key=lambda n: n.activity))}
     ids[START], ids[END] = "start", "end"
     measure_count = "cases" if pmap.measure == "case" else "events"
@@ -124,6 +131,8 @@ def render_map(pmap: ProcessMap, *, direction: str = "TB") -> str:
             colour = _ramp(HEAT, math.sqrt(e.value(pmap.measure) / max_perf))
         else:
             colour = "#9aa6b2" if e.source == START or e.target == END else _ramp(BLUES[2:], e.frequency / max_freq)
+        if heat is not None and (e.source, e.target) in heat_edges:
+            colour = _ramp(HEAT, math.sqrt(heat_edges[(e.source, e.target)] / max_heat))
         d = "M" + " L".join(f"{_num(x)},{_num(y)}" for x, y in pts)
         tip = f"{e.source} -> {e.target}: {fmt_count(e.frequency)} times in {fmt_count(e.cases)} cases"
         if e.mean_s is not None:
@@ -153,6 +162,9 @@ def render_map(pmap: ProcessMap, *, direction: str = "TB") -> str:
         value = n.cases if pmap.measure == "case" else n.events
         t = value / max_events
         fill = _ramp(BLUES, t)
+        if heat is not None:
+            load = heat_acts.get(n.activity, 0)
+            fill, t = ("#ffffff", 0.0) if not load else (_ramp(HEAT, math.sqrt(load / max_heat)), 0.5)
         ink = "#ffffff" if t > 0.66 else "#1b1b1b"
         tip = f"{n.activity}: {fmt_count(n.events)} events in {fmt_count(n.cases)} cases"
         if n.service_mean_s is not None:
