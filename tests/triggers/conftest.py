@@ -9,8 +9,6 @@ import pytest
 
 from procatlas import api
 from procatlas.simulate import simulate
-from procatlas.workspace import Workspace
-from tests.triggers.helpers import insert_posts
 
 
 def _company(tmp_path_factory, seed: int):
@@ -18,10 +16,7 @@ def _company(tmp_path_factory, seed: int):
     report = simulate(out / "data", seed=seed, cases=800, formats=("ocel-json",))
     path = out / "atlas.duckdb"
     api.ingest([out / "data" / "company.jsonocel"], workspace=path)
-    with Workspace(path) as ws:
-        # the posts ingest (`procatlas ingest posts.jsonl --as posts`) is another issue: the
-        # fixture stores the simulator's tweets as messages of kind 'social' itself
-        insert_posts(ws, out / "data" / "posts.jsonl")
+    api.ingest([out / "data" / "posts.jsonl"], workspace=path, as_="posts")  # tweets -> messages, kind social
     truth = json.loads((out / "data" / "ground_truth.json").read_text(encoding="utf-8"))
     return {"workspace": path, "truth": truth, "data": out / "data", "report": report}
 
