@@ -1,0 +1,77 @@
+"""Scoring detectors and hot spots against the demo company's ground_truth.json (tests and benchmarks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from procatlas import api
+from procatlas.hotspots import ExceptionSettings, SlaRule
+from procatlas.simulate import simulate
+
+PROCESS = {"purchase_requisition": "procure_to_pay", "sales_order": "order_to_cash",
+           "complaint": "complaint_handling", "return": "product_return"}
+# simulator exception -> (our type, predicate on a row); activity names from ground_truth "activity"
+MAPPING = {
+    "rework_repeated_approval": ("rework", lambda r: r["activity"] == "Approve purchase requisition"),
+    "skipped_approval": ("skipped_step", lambda r: r["activity"] == "Approve purchase order"),
+    "order_change_after_approval": ("change", lambda r: r["activity"] in ("Change purchase order", "Change sales order")),
+    "cancellation": ("cancellation", lambda r: r["activity"] in ("Cancel purchase order", "Cancel sales order")),
+    "price_mismatch": ("block", lambda r: "price mismatch" in (r["detail"] or "")),
+    "quantity_mismatch": ("block", lambda r: "quantity mismatch" in (r["detail"] or "")),
+    "missing_goods_receipt": ("block", lambda r: "missing goods receipt" in (r["detail"] or "")),
+    "reversal": ("reversal", lambda r: r["activity"] == "Reverse goods receipt"),
+    "failed_return_inspection": ("rejection", lambda r: r["activity"] == "Reject return"),
+    "complaint_escalation": ("escalation", lambda r: r["activity"] == "Escalate complaint"),
+    "reopened_ticket": ("rework", lambda r: r["activity"] == "Resolve ticket"),
+    "care_delay": ("long_wait", lambda r: r["target"] == "Resolve ticket"),
+    "sla_breach": ("sla_breach", lambda r: True),
+}
+
+
+def settings_for(truth: dict) -> ExceptionSettings:
+    """The company's SLAs as a user would enter them (working hours, its calendar)."""
+    cal = truth["calendar"]
+    hours = tuple(float(h[:2]) for h in cal["working_hours"])
+    common = dict(working_hours=hours, timezone=cal["timezone"], holidays=tuple(cal["holidays"]))
+    sla = {"complaint_handling": SlaRule(truth["sla"]["complaint_resolution_working_hours"], None, "Resolve ticket", **common),
+           "order_to_cash": SlaRule(truth["sla"]["delivery_after_confirmation_working_hours"], "Confirm sales order",
+                                    "Ship goods", **common)}
+    return ExceptionSettings(sla=sla)
+
+
+def build(tmp: Path, seed: int, cases: int) -> tuple[Path, dict]:
+    out = tmp / f"sim-{seed}-{cases}"
+    simulate(out, seed=seed, cases=cases, formats=("csv",))
+    ws = tmp / f"sim-{seed}-{cases}.duckdb"
+    api.ingest([out / f"{p}.csv" for p in PROCESS.values()], workspace=ws)
+    return ws, json.loads((out / "ground_truth.json").read_text())
+
+
+def score(ws: Path, truth: dict) -> tuple[dict, dict]:
+    """(F1 per (object type, exception), hot spot ranks per planted hot spot) of one run."""
+    s = settings_for(truth)
+    results = {p: api.hotspots(process=p, workspace=ws, settings=s) for p in PROCESS.values()}
+    f1 = {}
+    for r in truth["exceptions"]["rates"]:
+        otype, exc = r["object_type"], r["exception"]
+        planted = {o["object_id"] for o in truth["exceptions"]["objects"]
+                   if o["object_type"] == otype and o["exception"] == exc}
+        typ, pred = MAPPING[exc]
+        rows = results[PROCESS[otype]].exceptions.rows()
+        found = {x["case_id"] for x in rows if x["type"] == typ and pred(x)}
+        tp = len(found & planted)
+        prec = tp / len(found) if found else 0.0
+        rec = tp / len(planted) if planted else 1.0
+        f1[f"{otype}:{exc}"] = {"f1": round(2 * prec * rec / (prec + rec), 3) if tp else 0.0,
+                                "precision": round(prec, 3), "recall": round(rec, 3), "planted": len(planted)}
+    ranks = {}
+    for spot in truth["hot_spots"]:
+        loc = spot["location"]
+        res = results[PROCESS[loc["object_type"]]]
+        top = res.top(5)
+        hit = [i + 1 for i, h in enumerate(top) if loc["value"] in " ".join([h.value, *h.aliases])]
+        true = sum(1 for h in top if loc["value"] in " ".join([h.value, *h.aliases]))
+        ranks[spot["name"]] = {"rank": hit[0] if hit else None, "top5": [f"{h.kind}:{h.value}" for h in top],
+                               "precision_top5": round(true / len(top), 3) if top else 0.0}
+    return f1, ranks
