@@ -55,7 +55,10 @@ relt AS (
     SELECT rel.b, rel.a, ob.type AS btype, oa.type AS atype, rel.direct FROM rel
     JOIN object ob ON ob.oid = rel.b JOIN object oa ON oa.oid = rel.a
     WHERE ob.type <> oa.type AND ob.type IN (SELECT type FROM {role} WHERE role <> 'master data')
-      AND oa.type IN (SELECT type FROM {role} WHERE role <> 'master data')),
+      AND oa.type IN (SELECT type FROM {role} WHERE role <> 'master data')
+    -- an object related to very many objects of one type (an employee to thousands of items)
+    -- does not wait for any one of them: such hub relations are left out
+    QUALIFY count(*) OVER (PARTITION BY rel.b, oa.type) <= {max_related}),
 pairs AS (SELECT DISTINCT atype, btype FROM relt),
 evtypes AS (SELECT DISTINCT eid, type FROM {eo}),
 evt AS (
@@ -149,9 +152,17 @@ def relations(ws: Workspace) -> tuple[Relation, ...]:
     return tuple(out)
 
 
-def enabling(ws: Workspace, tables: ObjectTables, name: str) -> str:
-    """Build the temporary table ``name`` of steps and the related-object step each waited for."""
-    ws.execute(ENABLING_SQL.format(t=name, eo=tables.eo, ev=tables.ev, role=tables.role))
+MAX_RELATED = 50
+
+
+def enabling(ws: Workspace, tables: ObjectTables, name: str, max_related: int = MAX_RELATED) -> str:
+    """Build the temporary table ``name`` of steps and the related-object step each waited for.
+
+    Objects related to more than ``max_related`` objects of one type are not searched for the
+    step they waited for among those (a hub: a resource modelled as an object, a product).
+    """
+    ws.execute(ENABLING_SQL.format(t=name, eo=tables.eo, ev=tables.ev, role=tables.role,
+                                   max_related=int(max_related)))
     return name
 
 
