@@ -1,6 +1,6 @@
 """procatlas: map how an organisation really works from the event data its systems record."""
 
-from procatlas.api import discover, export, info, ingest, open_workspace, rejects
+from procatlas.api import discover, export, info, ingest, open_workspace, people, rejects, watering_holes
 from procatlas.errors import AtlasError, EngineError, InputError, MappingError, WorkspaceError
 from procatlas.model.discovery import Filters
 from procatlas.model.mapping import Mapping
@@ -25,5 +25,7 @@ __all__ = [
     "info",
     "ingest",
     "open_workspace",
+    "people",
     "rejects",
+    "watering_holes",
 ]

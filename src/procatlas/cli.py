@@ -61,7 +61,10 @@ def ingest(
                             timestamp_format=timestamp_format, as_=as_, case_patterns=tuple(case_pattern or ()),
                             progress=progress)
     data = report.to_dict()
-    rows = [{"file": Path(s["path"]).name, "process": s["process"] or "(object-centric)",
+    from procatlas.io.readers import MESSAGE_FORMATS, PEOPLE_FORMATS
+    rows = [{"file": Path(s["path"]).name,
+             "process": s["process"] or ("(messages)" if s["format"] in MESSAGE_FORMATS else
+                                         "(people)" if s["format"] in PEOPLE_FORMATS else "(object-centric)"),
              "events": s["events"], "objects": s["objects"], "rejected": s["rejected"],
              "status": "unchanged (already ingested)" if s["skipped"] else "ingested"}
             for s in data["sources"]]
