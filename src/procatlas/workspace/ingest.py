@@ -125,6 +125,12 @@ def _finalize_case_centric(ws: Workspace, source_id: int, process: str) -> tuple
     notes: list[str] = []
     _check_positions(ws, "stage_case_event")
     _duplicate_ids(ws, "stage_case_event")
+    # Parse timestamp text once (readers like XES hand over text); the view below then only
+    # retries the rows that did not parse, to name them in the reject table.
+    ws.execute(f"""UPDATE stage_case_event SET ts = {utc_from_text('ts_text', tz)}
+                   WHERE ts IS NULL AND ts_text IS NOT NULL""")
+    ws.execute(f"""UPDATE stage_case_event SET start_ts = {utc_from_text("nullif(trim(start_ts_text), '')", tz)}
+                   WHERE start_ts IS NULL AND nullif(trim(start_ts_text), '') IS NOT NULL""")
     # A view, not a copy: at 10 million events materialising the checked rows costs more than
     # scanning the staged rows a few times (the checks are row-wise and cheap).
     ws.execute(f"""
