@@ -222,7 +222,12 @@ class WateringHoles:
     def to_svg(self) -> str:
         from procatlas.render.network_svg import network_svg
         hole_people = {p for h in self.holes for p in h.people}
-        return network_svg(list(self.graph_nodes), list(self.graph_edges), directed=False,
+        nodes, edges = list(self.graph_nodes), list(self.graph_edges)
+        if any(n.get("group") for n in nodes):  # people without a group (post authors) stay out of the picture
+            keep = {n["node"] for n in nodes if n.get("group")}
+            nodes = [n for n in nodes if n["node"] in keep]
+            edges = [e for e in edges if e["source"] in keep and e["target"] in keep]
+        return network_svg(nodes, edges, directed=False,
                            title="people and watering holes", highlight=hole_people,
                            brokers={b.person for b in self.brokers[:3]})
 
