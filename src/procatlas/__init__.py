@@ -1,6 +1,7 @@
 """procatlas: map how an organisation really works from the event data its systems record."""
 
-from procatlas.api import discover, export, info, ingest, open_workspace, people, rejects, watering_holes
+from procatlas.api import (catalog, dependencies, discover, export, info, ingest, link_posts, open_workspace,
+                           people, processes, rejects, watering_holes)
 from procatlas.errors import AtlasError, EngineError, InputError, MappingError, WorkspaceError
 from procatlas.model.discovery import Filters
 from procatlas.model.mapping import Mapping
@@ -20,12 +21,16 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "catalog",
+    "dependencies",
     "discover",
     "export",
     "info",
     "ingest",
+    "link_posts",
     "open_workspace",
     "people",
+    "processes",
     "rejects",
     "watering_holes",
 ]
