@@ -246,6 +246,8 @@ def demo(
     if data["discovery"]:
         out.print(f"Maps, models (BPMN, PNML, SVG), variants and DFG per process: {Path(data['out']) / 'discovery'}",
                   highlight=False)
+    if data.get("atlas"):
+        out.print(f"[bold]Atlas[/bold] (open in a browser, works offline): {data['atlas']}", highlight=False)
     out.print(f"Ground truth of what was planted: {Path(data['data']) / 'ground_truth.json'}", highlight=False)
     out.print(f"Query the workspace: duckdb {data['workspace']}", highlight=False)
 

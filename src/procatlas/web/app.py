@@ -1,0 +1,242 @@
+"""The local web app: the atlas views with live filters; every HTML page has a JSON twin under /api.
+
+Read-only on the workspace: each request opens a short-lived read-only DuckDB connection and
+closes it, so that ``procatlas ingest`` in another process can take the write lock between
+requests.  DuckDB refuses a read-only connection while another process holds the file for
+writing; the app then answers 503 with a JSON body saying so, and the next request tries again.
+Request text never becomes SQL: filters become :class:`procatlas.Filters` values that the
+engine passes as parameters, and case ids travel as parameters too.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from markupsafe import Markup
+
+from procatlas.errors import AtlasError, InputError, WorkspaceError
+
+MAX_CASES = 200
+
+
+class Locked(Exception):
+    """The workspace is held by a writer (another process is ingesting)."""
+
+
+def create_app(workspace: str | Path, *, token: str | None = None) -> FastAPI:
+    """The FastAPI app over ``workspace`` (opened read-only per request); ``token`` guards every route."""
+    import jinja2
+
+    from procatlas.render.report import duration, inline_svg, num, pct
+
+    path = Path(workspace)
+    app = FastAPI(title="procatlas", description="The atlas of a procatlas workspace, read-only.",
+                  version="1")
+    env = jinja2.Environment(loader=jinja2.PackageLoader("procatlas.web", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pct=pct, num=num, duration=duration, svg=inline_svg)
+
+    @contextmanager
+    def opened() -> Iterator[Any]:
+        from procatlas.workspace import Workspace
+        try:
+            ws = Workspace(path, read_only=True)
+        except WorkspaceError as exc:
+            if "lock" in str(exc).lower() or "conflicting" in str(exc).lower():
+                raise Locked(str(exc)) from None
+            raise
+        try:
+            yield ws
+        finally:
+            ws.close()
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if token is not None:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip() \
+                or request.query_params.get("token", "") or request.cookies.get("procatlas_token", "")
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return JSONResponse({"error": "unauthorized", "detail": "a valid token is required"}, 401)
+        response = await call_next(request)
+        if token is not None and request.query_params.get("token"):
+            response.set_cookie("procatlas_token", token, httponly=True, samesite="strict")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; "
+            "connect-src 'self'; img-src 'self' data:")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @app.exception_handler(Locked)
+    async def locked(_request: Request, exc: Locked):
+        return JSONResponse({"error": "workspace busy", "detail": "another process holds the workspace for "
+                             "writing (an ingest is running); try again when it has finished"}, 503)
+
+    @app.exception_handler(AtlasError)
+    async def atlas_error(_request: Request, exc: AtlasError):
+        status = 404 if "no process" in str(exc) or "no case" in str(exc) else 400
+        return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status)
+
+    def page(name: str, **data: Any) -> HTMLResponse:
+        return HTMLResponse(env.get_template(name).render(**data))
+
+    # -- data (the JSON twins) ----------------------------------------------------------------
+    def overview_data() -> dict:
+        from procatlas import api
+        with opened() as ws:
+            info = api.info(workspace=ws)
+            return {"workspace": info.to_dict(), "rejects": api.rejects(workspace=ws, limit=20)}
+
+    def filters_of(start: str | None, end: str | None, attribute: str | None, value: str | None,
+                   variant: int | None, top_variants: int | None):
+        from procatlas.model.discovery import Filters
+        where: dict[str, Any] = {"start": start or None, "end": end or None, "top_variants": top_variants}
+        if attribute and value is not None:
+            where["case_attributes"] = {attribute: value}
+        f = Filters(**where)
+        return f, variant
+
+    def process_data(name: str, activities: float, paths: float, view: str, f, variant: int | None) -> dict:
+        with opened() as ws:
+            proc = ws.process(name)
+            variants = proc.variants(f)  # numbered under the other filters, before narrowing to one
+            if variant is not None:
+                ids = _variant_cases(proc, f, variant)
+                f = f.replace(case_attributes={**dict(f.case_attributes), "case": ids or ["\x00none"]})
+            pmap = proc.map(f, activities=activities, paths=paths, view=view)
+            attrs = _case_attributes(ws, name)
+        return {"process": name, "filters": f.to_dict(), "variant": variant, "cases": pmap.cases,
+                "events": pmap.events, "map": pmap.to_dict(), "svg": pmap.to_svg(),
+                "variants": [{**v, "activities": list(v["activities"])}
+                             for v in variants.table.slice(0, 25).to_pylist()],
+                "variant_count": len(variants), "case_attributes": attrs}
+
+    def cases_data(name: str, f, variant: int | None, activity: str | None, limit: int) -> dict:
+        with opened() as ws:
+            proc = ws.process(name)
+            if activity:
+                f = f.replace(with_activities=(activity,))
+            rows = proc.case_durations(f).table.to_pylist()
+        if variant is not None:
+            rows = [r for r in rows if r["variant"] == variant]
+        rows.sort(key=lambda r: -(r["duration_s"] or 0))
+        return {"process": name, "filters": f.to_dict(), "variant": variant, "activity": activity,
+                "cases": len(rows), "rows": [_json_row(r) for r in rows[:limit]], "limit": limit}
+
+    def case_data(name: str, case_id: str) -> dict:
+        with opened() as ws:
+            rows = ws.arrow(CASE_EVENTS_SQL, [name, case_id]).to_pylist()
+            if not rows:
+                if not ws.scalar("SELECT count(*) FROM object WHERE type = ?", [name]):
+                    raise InputError(f"no process '{name}' in the workspace")
+                raise InputError(f"no case '{case_id}' in process '{name}'")
+        events = [_json_row(r) for r in rows]
+        first, last = rows[0]["timestamp"], rows[-1]["timestamp"]
+        return {"process": name, "case": case_id, "events": events,
+                "duration_s": (last - first).total_seconds()}
+
+    # -- JSON API ----------------------------------------------------------------------------
+    @app.get("/api/overview", tags=["api"])
+    def api_overview() -> dict:
+        """Volumes, time span, processes, sources and first rejects."""
+        return overview_data()
+
+    @app.get("/api/process/{name}", tags=["api"])
+    def api_process(name: str, activities: float = Query(1.0, ge=0, le=1), paths: float = Query(1.0, ge=0, le=1),
+                    view: str = Query("frequency", pattern="^(frequency|performance)$"),
+                    start: str | None = None, end: str | None = None, attribute: str | None = None,
+                    value: str | None = None, variant: int | None = Query(None, ge=1),
+                    top_variants: int | None = Query(None, ge=1)) -> dict:
+        """The process map (sliders as shares 0..1) and variants under the filters."""
+        f, variant = filters_of(start, end, attribute, value, variant, top_variants)
+        return process_data(name, activities, paths, view, f, variant)
+
+    @app.get("/api/process/{name}/cases", tags=["api"])
+    def api_cases(name: str, start: str | None = None, end: str | None = None, attribute: str | None = None,
+                  value: str | None = None, variant: int | None = Query(None, ge=1),
+                  activity: str | None = None, limit: int = Query(100, ge=1, le=MAX_CASES)) -> dict:
+        """The cases behind a number: of a variant, through an activity, under the filters."""
+        f, variant = filters_of(start, end, attribute, value, variant, None)
+        return cases_data(name, f, variant, activity, limit)
+
+    @app.get("/api/process/{name}/case/{case_id}", tags=["api"])
+    def api_case(name: str, case_id: str) -> dict:
+        """One case's timeline: its events in order."""
+        return case_data(name, case_id)
+
+    # -- HTML pages --------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def overview_page():
+        return page("overview.html.j2", d=overview_data())
+
+    @app.get("/process/{name}", response_class=HTMLResponse, include_in_schema=False)
+    def process_page(name: str, activities: float = Query(1.0, ge=0, le=1), paths: float = Query(1.0, ge=0, le=1),
+                     view: str = Query("frequency", pattern="^(frequency|performance)$"),
+                     start: str | None = None, end: str | None = None, attribute: str | None = None,
+                     value: str | None = None, variant: int | None = Query(None, ge=1),
+                     top_variants: int | None = Query(None, ge=1)):
+        f, variant = filters_of(start, end, attribute, value, variant, top_variants)
+        d = process_data(name, activities, paths, view, f, variant)
+        return page("process.html.j2", d=d, svg=Markup(inline_svg(d["svg"])), q={
+            "activities": activities, "paths": paths, "view": view, "start": start or "", "end": end or "",
+            "attribute": attribute or "", "value": value or "", "variant": variant or ""},
+            api=json.dumps(f"/api/process/{name}"))
+
+    @app.get("/process/{name}/cases", response_class=HTMLResponse, include_in_schema=False)
+    def cases_page(name: str, start: str | None = None, end: str | None = None, attribute: str | None = None,
+                   value: str | None = None, variant: int | None = Query(None, ge=1), activity: str | None = None,
+                   limit: int = Query(100, ge=1, le=MAX_CASES)):
+        f, variant = filters_of(start, end, attribute, value, variant, None)
+        return page("cases.html.j2", d=cases_data(name, f, variant, activity, limit))
+
+    @app.get("/process/{name}/case/{case_id}", response_class=HTMLResponse, include_in_schema=False)
+    def case_page(name: str, case_id: str):
+        return page("case.html.j2", d=case_data(name, case_id))
+
+    return app
+
+
+# One case's events in order (timestamp, then file position); values are parameters only.
+CASE_EVENTS_SQL = """
+SELECT e.activity, e.timestamp, e.start_timestamp, e.resource, e."group", e.lifecycle
+FROM event e
+JOIN event_object eo ON eo.eid = e.eid
+JOIN object o ON o.oid = eo.oid
+WHERE o.type = ? AND o.id = ?
+ORDER BY e.timestamp, e.eid
+"""
+
+# Case attributes with few distinct values: what the attribute filter offers.
+CASE_ATTRIBUTES_SQL = """
+WITH kv AS (
+    SELECT k.key AS name, json_extract_string(o.attributes, '$."' || replace(k.key, '"', '') || '"') AS value
+    FROM object o, LATERAL (SELECT unnest(json_keys(o.attributes)) AS key) k
+    WHERE o.type = ? AND o.attributes IS NOT NULL
+)
+SELECT name, list(DISTINCT value ORDER BY value) AS "values"
+FROM kv WHERE value IS NOT NULL
+GROUP BY name HAVING count(DISTINCT value) BETWEEN 2 AND 30
+ORDER BY name
+"""
+
+
+def _case_attributes(ws, process: str) -> dict[str, list[str]]:
+    try:
+        return {n: list(v) for n, v in ws.rows(CASE_ATTRIBUTES_SQL, [process])}
+    except Exception:  # noqa: BLE001 - attribute shapes vary; the filter list is a convenience
+        return {}
+
+
+def _variant_cases(proc, f, variant: int) -> list[str]:
+    rows = proc.case_durations(f).table.select(["case_id", "variant"]).to_pylist()
+    return [r["case_id"] for r in rows if r["variant"] == variant]
+
+
+def _json_row(r: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
