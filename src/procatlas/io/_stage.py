@@ -88,6 +88,37 @@ def stage_table(kind: str) -> str:
     return f"stage_{kind}"
 
 
+# (text column, parsed column) pairs a Python reader may hand over as text only
+_TIME_COLUMNS = {
+    "case_event": (("ts_text", "ts"), ("start_ts_text", "start_ts")),
+    "event": (("ts_text", "ts"),),
+    "object_change": (("ts_text", "ts"),),
+}
+_UTC = pa.timestamp("us", tz="UTC")
+
+
+def _parse_offset_times(table: pa.Table, text_col: str, ts_col: str) -> pa.Table:
+    """Parse a batch of ISO 8601 texts that all carry an offset, in Arrow (vectorised C++).
+
+    Arrow refuses naive values, so a batch with any value lacking an offset (which must follow
+    --timezone), or any other spelling, is left as text for the workspace's SQL parser.
+    """
+    names = table.schema.names
+    if text_col not in names or (ts_col in names and table[ts_col].null_count < table.num_rows):
+        return table
+    text = table[text_col]
+    if text.null_count == len(text):
+        return table
+    try:
+        parsed = text.cast(_UTC).cast(pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return table
+    # the raw text stays beside the parsed value (the contract: ts_text is what the file said)
+    if ts_col in names:
+        return table.set_column(names.index(ts_col), ts_col, parsed)
+    return table.append_column(ts_col, parsed)
+
+
 class Stager:
     """Receives what one reader reads; backed by TEMP tables on a DuckDB connection.
 
@@ -115,6 +146,10 @@ class Stager:
             table = pa.Table.from_arrays(arrays, schema=schema)
         if table.num_rows == 0:
             return
+        if isinstance(table, pa.RecordBatch):
+            table = pa.Table.from_batches([table])
+        for text_col, ts_col in _TIME_COLUMNS.get(kind, ()):
+            table = _parse_offset_times(table, text_col, ts_col)
         cols = [c for c, _ in STAGE_COLUMNS[kind] if c in table.schema.names]
         unknown = set(table.schema.names) - {c for c, _ in STAGE_COLUMNS[kind]}
         if unknown:
