@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 
 from procatlas.errors import AtlasError, InputError, WorkspaceError
@@ -170,6 +170,10 @@ def create_app(workspace: str | Path, *, token: str | None = None) -> FastAPI:
         """One case's timeline: its events in order."""
         return case_data(name, case_id)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return Response(status_code=204)
+
     # -- HTML pages --------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def overview_page():
@@ -186,7 +190,7 @@ def create_app(workspace: str | Path, *, token: str | None = None) -> FastAPI:
         return page("process.html.j2", d=d, svg=Markup(inline_svg(d["svg"])), q={
             "activities": activities, "paths": paths, "view": view, "start": start or "", "end": end or "",
             "attribute": attribute or "", "value": value or "", "variant": variant or ""},
-            api=json.dumps(f"/api/process/{name}"))
+            api=Markup(json.dumps(f"/api/process/{name}").replace("<", "\\u003c")))
 
     @app.get("/process/{name}/cases", response_class=HTMLResponse, include_in_schema=False)
     def cases_page(name: str, start: str | None = None, end: str | None = None, attribute: str | None = None,
