@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 from procatlas import api
@@ -70,8 +71,50 @@ def score(ws: Path, truth: dict) -> tuple[dict, dict]:
         loc = spot["location"]
         res = results[PROCESS[loc["object_type"]]]
         top = res.top(5)
-        hit = [i + 1 for i, h in enumerate(top) if loc["value"] in " ".join([h.value, *h.aliases])]
-        true = sum(1 for h in top if loc["value"] in " ".join([h.value, *h.aliases]))
+        hit = [i + 1 for i, h in enumerate(top) if matches(h.kind, h.value, loc)]
         ranks[spot["name"]] = {"rank": hit[0] if hit else None, "top5": [f"{h.kind}:{h.value}" for h in top],
-                               "precision_top5": round(true / len(top), 3) if top else 0.0}
+                               "precision_top5": round(len(hit) / len(top), 3) if top else 0.0}
     return f1, ranks
+
+
+def _parts(kind: str, value: str) -> list[tuple[str, str]]:
+    if kind != "pair":
+        return [(kind, value)]
+    return [tuple(part.split(":", 1)) for part in value.split(" & ")]
+
+
+def _months(kind: str, value: str) -> tuple[date, date] | None:
+    """[first day, day after) of a calendar location."""
+    if kind == "month":
+        a = date.fromisoformat(value + "-01")
+        return a, _next_month(a)
+    if kind == "period":
+        lo, hi = value.split("..")
+        return date.fromisoformat(lo + "-01"), _next_month(date.fromisoformat(hi + "-01"))
+    if kind == "week":
+        a = date.fromisocalendar(int(value[:4]), int(value[6:]), 1)
+        return a, a + timedelta(days=7)
+    return None
+
+
+def _next_month(a: date) -> date:
+    return date(a.year + a.month // 12, a.month % 12 + 1, 1)
+
+
+def matches(kind: str, value: str, loc: dict) -> bool:
+    """Does a hot spot's own location (not its aliases) lie at the planted location?  The planted
+    attribute value itself, or a pair containing it; a planted period also needs a calendar part
+    that lies mostly (>= half of its length) inside the planted period."""
+    parts = _parts(kind, value)
+    if ("attribute", f"{loc['attribute']}={loc['value']}") not in parts:
+        return False
+    if "period" not in loc:
+        return True
+    lo, hi = (date.fromisoformat(x) for x in loc["period"])
+    for k, v in parts:
+        span = _months(k, v)
+        if span is not None:
+            inside = (min(hi, span[1]) - max(lo, span[0])).days
+            if inside >= (span[1] - span[0]).days / 2:
+                return True
+    return False

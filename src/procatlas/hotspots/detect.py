@@ -83,6 +83,8 @@ def run(proc, sel: Selection, settings: ExceptionSettings, *, model: str | Path 
 
 def _detect(d: Detection, s: ExceptionSettings, model) -> None:
     on = set(s.detectors)
+    if model is not None:  # a normative model asks for conformance
+        on.add("conformance")
     total = d.sel.cases
     if not total:
         return

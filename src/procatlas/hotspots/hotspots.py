@@ -11,6 +11,15 @@ from procatlas.model.exceptions import Hotspot
 
 CONTEXT = ("attribute", "resource", "group", "week", "month")
 
+# windows of 2..{max} consecutive calendar months (of the case start) inside the log's range
+_PERIODS = """
+WITH c AS (SELECT cid, date_trunc('month', first_ts) AS m FROM {cases}),
+     r AS (SELECT min(m) AS lo, max(m) AS hi FROM c),
+     w AS (SELECT c.cid, c.m - to_months(o) AS s, len FROM c, range(2, ? + 1) t(len), range(0, ?) u(o) WHERE o < len)
+SELECT 'period', strftime(s, '%Y-%m') || '..' || strftime(s + to_months(len - 1), '%Y-%m'), cid
+FROM w, r WHERE s >= r.lo AND s + to_months(len - 1) <= r.hi
+"""
+
 # {lm}: case membership of every candidate location (kind, value, cid)
 _LOCATIONS = {
     "activity": "SELECT DISTINCT 'activity' AS kind, activity AS value, cid FROM {st}",
@@ -56,10 +65,44 @@ def _bh(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
-    """Hot spots of a kept detection run ``d`` (see detect.run(keep=True))."""
-    from scipy.stats import hypergeom
+def hypergeom_sf(k: np.ndarray, total: int, good: int, drawn: np.ndarray) -> np.ndarray:
+    """P(X >= k) for X ~ Hypergeometric(total, good, drawn), exact (sum of the upper tail in log
+    space); scipy.special only, because importing scipy.stats costs seconds on a cold start."""
+    from scipy.special import gammaln, logsumexp
 
+    def lchoose(a, b):
+        return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)
+
+    k = np.asarray(k, float)
+    drawn = np.asarray(drawn, float)
+    out = np.ones(len(k))
+    for i in range(len(k)):
+        lo, hi = max(k[i], drawn[i] - (total - good), 0), min(drawn[i], good)
+        if lo > hi:
+            out[i] = 0.0
+            continue
+        if lo <= max(0, drawn[i] - (total - good)):
+            continue
+        x = np.arange(lo, hi + 1)
+        logp = lchoose(good, x) + lchoose(total - good, drawn[i] - x) - lchoose(total, drawn[i])
+        out[i] = min(1.0, float(np.exp(logsumexp(logp))))
+    return out
+
+
+def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
+    """Hot spots of a kept detection run ``d`` (see detect.run(keep=True)).
+
+    1. candidates: single locations (``hotspot_kinds``, calendar windows of 1..``hotspot_period_months``
+       consecutive months) and pairs (an attribute/resource/group value x a calendar window) with at
+       least ``hotspot_min_cases`` co-occurring cases;
+    2. per candidate, exception types that are its symptoms (on >= ``hotspot_symptom_share`` of its
+       cases, e.g. escalations at the group that handles escalations) are not counted for it;
+    3. a case co-occurs when >= 2 distinct counted types hit it; hypergeometric upper tail against all
+       cases, Benjamini-Hochberg over every candidate, lift and support thresholds;
+    4. survivors ranked by impact (extra case-hours of their co-occurring cases); going down the
+       ranking, a candidate is kept only if it is still significant once the cases of the hot spots
+       above it are removed (otherwise it is an alias of the one it overlaps most).
+    """
     ws, fmt = d.ws, dict(d.fmt)
     n = d.sel.cases
     notes: list[str] = []
@@ -67,6 +110,7 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         return [], 0, notes
     lm, ct = d.st + "_lm", d.st + "_ct"
     fmt.update(lm=lm, ct=ct)
+    temps = (lm, ct, ct + "_n", lm + "_sym", lm + "_here", lm + "_pair")
     try:
         # exception types per case, without types so common they are the rule
         ws.execute(f"""CREATE TEMP TABLE {ct} AS
@@ -77,146 +121,163 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         if dropped:
             notes.append(f"not counted for hot spots (in more than {s.hotspot_max_type_share:.0%} of cases): "
                          + ", ".join(sorted(dropped)))
-        parts = [_LOCATIONS[k].format(**fmt) for k in s.hotspot_kinds if k in _LOCATIONS]
+        kinds = [k for k in s.hotspot_kinds if k in _LOCATIONS]
+        parts = [_LOCATIONS[k].format(**fmt) for k in kinds]
         params: list = []
         if "attribute" in s.hotspot_kinds:
             parts.append(_ATTRIBUTES.format(**fmt))
             params.append(s.hotspot_max_attribute_values)
+        if s.hotspot_period_months >= 2:
+            parts.append(_PERIODS.format(**fmt))
+            params += [s.hotspot_period_months, s.hotspot_period_months]
         ws.execute(f"CREATE TEMP TABLE {lm} AS SELECT * FROM ("
                    + " UNION ALL ".join(f"({p})" for p in parts) + ") u(kind, value, cid)", params)
-        # per case: distinct types; per location: cases with >= 2 types not located at the location itself
         ws.execute(f"""CREATE OR REPLACE TEMP TABLE {ct}_n AS
             SELECT cid, count(DISTINCT type) AS k FROM {ct} GROUP BY cid""")
         multi_all = ws.scalar(f"SELECT count(*) FROM {ct}_n WHERE k >= 2") or 0
         if multi_all == 0:
             return [], 0, notes + ["no case has two or more exception types"]
-        stats = ws.arrow(f"""
-            WITH here AS (
-                SELECT lm.kind, lm.value, lm.cid, count(DISTINCT ct.type) AS k
-                FROM {lm} lm LEFT JOIN {ct} ct ON ct.cid = lm.cid
-                     AND NOT (lm.kind = 'activity' AND (ct.activity = lm.value OR ct.target = lm.value))
-                     AND NOT (lm.kind = 'edge' AND ct.activity || ' -> ' || coalesce(ct.target, '') = lm.value)
-                GROUP BY ALL)
-            SELECT kind, value, count(*) AS n, count(*) FILTER (k >= 2) AS k FROM here GROUP BY kind, value""")
-        cand = stats.to_pydict()
-        kinds, values = cand["kind"], cand["value"]
-        nn = np.array(cand["n"], float)
-        kk = np.array(cand["k"], float)
-        # pairs of the best context locations
         if s.hotspot_pairs:
-            base = multi_all / n
-            lift = np.where(nn > 0, kk / np.maximum(nn, 1) / base, 0)
-            ok = [i for i in range(len(kinds)) if kinds[i] in CONTEXT and kk[i] >= s.hotspot_min_cases
-                  and nn[i] <= s.hotspot_max_location_share * n]
-            ok.sort(key=lambda i: -lift[i])
-            best = ok[: s.hotspot_pair_candidates]
-            if len(best) >= 2:
-                sel = pa.table({"kind": [kinds[i] for i in best], "value": [values[i] for i in best]})
-                ws.execute(f"CREATE TEMP TABLE {lm}_sel AS SELECT * FROM sel", register={"sel": sel})
-                pairs = ws.rows(f"""
-                    WITH b AS (SELECT lm.* FROM {lm} lm JOIN {lm}_sel USING (kind, value))
-                    SELECT x.kind AS k1, x.value AS v1, y.kind AS k2, y.value AS v2, count(*) AS n,
-                           count(*) FILTER (coalesce(m.k, 0) >= 2) AS k
-                    FROM b x JOIN b y ON x.cid = y.cid AND x.kind < y.kind
-                    LEFT JOIN {ct}_n m ON m.cid = x.cid
-                    GROUP BY ALL""")
-                lift_of = {(kinds[i], values[i]): lift[i] for i in best}
-                for k1, v1, k2, v2, pn, pk in pairs:
-                    if pn and pk / pn / base >= s.hotspot_pair_gain * max(lift_of[(k1, v1)], lift_of[(k2, v2)]):
-                        kinds.append("pair")
-                        values.append(f"{k1}:{v1} & {k2}:{v2}")
-                        nn = np.append(nn, pn)
-                        kk = np.append(kk, pk)
+            # place x period: a value of the case or its people, in a window of consecutive months
+            ws.execute(f"""CREATE TEMP TABLE {lm}_pair AS
+                WITH x AS (SELECT * FROM {lm} WHERE kind IN ('attribute', 'resource', 'group')),
+                     y AS (SELECT * FROM {lm} WHERE kind IN ('month', 'period')),
+                     j AS (SELECT x.kind || ':' || x.value || ' & ' || y.kind || ':' || y.value AS value, x.cid,
+                                  coalesce(m.k, 0) >= 2 AS co
+                           FROM x JOIN y USING (cid) LEFT JOIN {ct}_n m USING (cid)),
+                     ok AS (SELECT value FROM j GROUP BY value
+                            HAVING count(*) FILTER (co) >= ? AND count(*) <= ? * ?)
+                SELECT 'pair' AS kind, value, cid FROM j SEMI JOIN ok USING (value)""",
+                       [s.hotspot_min_cases, s.hotspot_max_location_share, n])
+            ws.execute(f"INSERT INTO {lm} SELECT * FROM {lm}_pair")
+        # symptoms: a type on (almost) every case of a location says what the location is, not where
+        ws.execute(f"""CREATE TEMP TABLE {lm}_sym AS
+            WITH sz AS (SELECT kind, value, count(*) AS n FROM {lm} GROUP BY ALL)
+            SELECT lm.kind, lm.value, ct.type FROM {lm} lm JOIN (SELECT DISTINCT cid, type FROM {ct}) ct USING (cid)
+            JOIN sz USING (kind, value) GROUP BY lm.kind, lm.value, ct.type, sz.n
+            HAVING count(*) >= ? * sz.n""", [s.hotspot_symptom_share])
+        # per (location, case): distinct types, without the location's own exceptions and symptoms
+        ws.execute(f"""CREATE TEMP TABLE {lm}_here AS
+            SELECT lm.kind, lm.value, lm.cid, count(DISTINCT ct.type) AS k
+            FROM {lm} lm LEFT JOIN {ct} ct ON ct.cid = lm.cid
+                 AND NOT (lm.kind = 'activity' AND (ct.activity = lm.value OR ct.target = lm.value))
+                 AND NOT (lm.kind = 'edge' AND ct.activity || ' -> ' || coalesce(ct.target, '') = lm.value)
+                 AND NOT EXISTS (SELECT 1 FROM {lm}_sym y WHERE y.kind = lm.kind AND y.value = lm.value
+                                 AND y.type = ct.type)
+            GROUP BY ALL""")
+        median = ws.scalar(f"SELECT median(duration_s) FROM {fmt['cases']} WHERE cid NOT IN (SELECT cid FROM {ct})")
+        if median is None:
+            median = ws.scalar(f"SELECT median(duration_s) FROM {fmt['cases']}") or 0.0
+        stats = ws.arrow(f"""
+            SELECT h.kind, h.value, count(*) AS n, count(*) FILTER (h.k >= 2) AS k,
+                   coalesce(sum(greatest(c.duration_s - ?, 0)) FILTER (h.k >= 2), 0) / 3600.0 AS impact
+            FROM {lm}_here h JOIN {fmt['cases']} c USING (cid) GROUP BY h.kind, h.value""", [median]).to_pydict()
+        kinds, values = stats["kind"], stats["value"]
+        nn = np.array(stats["n"], float)
+        kk = np.array(stats["k"], float)
+        impact = np.array(stats["impact"], float)
         m = len(kinds)
-        p = hypergeom.sf(kk - 1, n, multi_all, nn)
-        q = _bh(p)
-        rate = np.where(nn > 0, kk / np.maximum(nn, 1), 0)
         base = multi_all / n
+        rate = np.where(nn > 0, kk / np.maximum(nn, 1), 0)
         lift = rate / base
-        keep = [i for i in range(m) if kk[i] >= s.hotspot_min_cases and lift[i] >= s.hotspot_min_lift
-                and q[i] <= s.hotspot_alpha and nn[i] <= s.hotspot_max_location_share * n]
-        spots = [_describe(d, fmt, kinds[i], values[i], int(nn[i]), int(kk[i]), float(rate[i]), base, float(lift[i]),
-                           float(p[i]), float(q[i]), s) for i in keep]
-        spots = [h for h in spots if h is not None]
-        spots.sort(key=lambda h: (-h.impact_hours, -h.co_cases, h.p_value))
-        return _merge(d, fmt, spots, s), m, notes
+        pre = (kk >= s.hotspot_min_cases) & (lift >= s.hotspot_min_lift) & (nn <= s.hotspot_max_location_share * n)
+        p = np.ones(m)
+        idx = np.flatnonzero(pre)
+        p[idx] = hypergeom_sf(kk[idx], n, multi_all, nn[idx])  # the others cannot pass: p = 1 is conservative
+        q = _bh(p)
+        keep = [i for i in idx if q[i] <= s.hotspot_alpha]
+        keep.sort(key=lambda i: (-impact[i], -kk[i], p[i], kinds[i], values[i]))
+        chosen, aliases = _residual(d, fmt, keep, kinds, values, n, multi_all, s)
+        spots = []
+        for i in chosen:
+            h = _describe(d, fmt, kinds[i], values[i], int(nn[i]), int(kk[i]), float(rate[i]), base, float(lift[i]),
+                          float(p[i]), float(q[i]), float(impact[i]), s)
+            if h is not None:
+                from dataclasses import replace
+                spots.append(replace(h, aliases=tuple(aliases.get(i, ()))))
+            if len(spots) >= s.hotspot_max_spots:
+                break
+        return spots, m, notes
     finally:
-        for t in (lm, lm + "_sel", ct, ct + "_n"):
+        for t in temps:
             ws.execute(f"DROP TABLE IF EXISTS {t}")
 
 
+def _residual(d, fmt, keep: list[int], kinds, values, n: int, multi_all: int, s: ExceptionSettings):
+    """Walk the ranking; keep a candidate only if its co-occurrence is still significant without
+    the cases of the hot spots kept above it (a supplier's buyer, its product line, its id...)."""
+    if not keep:
+        return [], {}
+    limit = keep[: s.hotspot_residual_candidates]
+    sel = pa.table({"kind": [kinds[i] for i in limit], "value": [values[i] for i in limit],
+                    "i": np.array(limit, np.int64)})
+    tmp = fmt["lm"] + "_sel"
+    d.ws.execute(f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM sel", register={"sel": sel})
+    try:
+        rows = d.ws.arrow(f"""SELECT s.i, h.cid, h.k >= 2 AS co FROM {fmt['lm']}_here h
+                              JOIN {tmp} s ON s.kind = h.kind AND s.value = h.value""")
+    finally:
+        d.ws.execute(f"DROP TABLE IF EXISTS {tmp}")
+    members: dict[int, set] = {i: set() for i in limit}
+    co: dict[int, set] = {i: set() for i in limit}
+    for i, cid, c in zip(rows["i"].to_pylist(), rows["cid"].to_pylist(), rows["co"].to_pylist()):
+        members[i].add(cid)
+        if c:
+            co[i].add(cid)
+    covered: set = set()
+    covered_co: set = set()
+    chosen: list[int] = []
+    aliases: dict[int, list[str]] = {}
+    for i in limit:
+        rest, rest_co = members[i] - covered, co[i] - covered
+        total, good = n - len(covered), multi_all - len(covered_co)
+        ok = False
+        if len(rest_co) >= s.hotspot_min_cases and total > 0 and good > 0:
+            r_lift = (len(rest_co) / len(rest)) / (good / total)
+            r_p = hypergeom_sf(np.array([len(rest_co)]), total, good, np.array([len(rest)]))[0]
+            ok = r_lift >= s.hotspot_min_lift and r_p <= s.hotspot_alpha
+        if ok:
+            chosen.append(i)
+            covered |= members[i]
+            covered_co |= co[i]
+        elif chosen:
+            j = max(chosen, key=lambda c: len(members[c] & members[i]))
+            aliases.setdefault(j, []).append(f"{kinds[i]}:{values[i]}")
+    return chosen, aliases
+
+
 def _members(fmt: dict, kind: str, value: str) -> tuple[str, list]:
-    """SQL selecting the cids of a location (pairs: both parts)."""
-    if kind == "pair":
-        (k1, v1), (k2, v2) = (part.split(":", 1) for part in value.split(" & ", 1))
-        return (f"SELECT cid FROM {fmt['lm']} WHERE kind = ? AND value = ? "
-                f"INTERSECT SELECT cid FROM {fmt['lm']} WHERE kind = ? AND value = ?", [k1, v1, k2, v2])
+    """SQL selecting the cids of a location (pairs are materialised too)."""
     return f"SELECT cid FROM {fmt['lm']} WHERE kind = ? AND value = ?", [kind, value]
 
 
-def _describe(d, fmt, kind, value, n, k, rate, base, lift, p, q, s: ExceptionSettings) -> Hotspot | None:
+def _describe(d, fmt, kind, value, n, k, rate, base, lift, p, q, impact, s: ExceptionSettings) -> Hotspot | None:
     members, params = _members(fmt, kind, value)
     ws = d.ws
     total = d.sel.cases
     typ = ws.rows(f"""
         WITH here AS ({members}),
-        here_t AS (SELECT type, count(DISTINCT cid) AS c FROM {fmt['ct']} WHERE cid IN (SELECT cid FROM here) GROUP BY type),
+        here_t AS (SELECT type, count(DISTINCT cid) AS c FROM {fmt['ct']} WHERE cid IN (SELECT cid FROM here)
+                   AND type NOT IN (SELECT type FROM {fmt['lm']}_sym WHERE kind = ? AND value = ?) GROUP BY type),
         al AS (SELECT type, count(DISTINCT cid) AS c FROM {fmt['ct']} GROUP BY type)
-        SELECT here_t.type, here_t.c, al.c FROM here_t JOIN al USING (type) ORDER BY here_t.c DESC""", params)
+        SELECT here_t.type, here_t.c, al.c FROM here_t JOIN al USING (type) ORDER BY here_t.c DESC""",
+                   [*params, kind, value])
     involved = [(t, c, (c / n) / (a / total)) for t, c, a in typ if c >= 2 and (c / n) / (a / total) >= s.hotspot_type_lift]
     if len(involved) < 2:
         return None
     involved.sort(key=lambda r: -r[1])
     types = tuple(t for t, _c, _l in involved)
-    median = ws.scalar(f"SELECT median(duration_s) FROM {fmt['cases']} WHERE cid NOT IN (SELECT cid FROM {fmt['ct']})")
-    if median is None:
-        median = ws.scalar(f"SELECT median(duration_s) FROM {fmt['cases']}") or 0.0
-    rows = ws.rows(f"""
-        WITH here AS ({members}),
-        co AS (SELECT cid FROM {fmt['ct']} WHERE cid IN (SELECT cid FROM here) AND type IN ({', '.join('?' * len(types))})
-               GROUP BY cid HAVING count(DISTINCT type) >= 2)
-        SELECT c.case_id, greatest(c.duration_s - ?, 0) AS extra FROM {fmt['cases']} c
-        WHERE c.cid IN (SELECT cid FROM co) ORDER BY extra DESC, c.case_id""", [*params, *types, median])
-    impact = sum(r[1] for r in rows) / 3600
+    examples = [r[0] for r in ws.rows(f"""
+        SELECT c.case_id FROM {fmt['cases']} c JOIN {fmt['lm']}_here h ON h.cid = c.cid
+        WHERE h.kind = ? AND h.value = ? AND h.k >= 2 ORDER BY c.duration_s DESC, c.case_id LIMIT ?""",
+                                        [kind, value, s.hotspot_examples])]
     label = {"attribute": value.replace("=", " = ", 1), "pair": value.replace(" & ", " and ")}.get(kind, f"{kind} {value}")
     type_text = ", ".join(f"{t} ({c} cases, x{lf:.1f})" for t, c, lf in involved[:4])
     explanation = (f"At {label}, {k} of {n} cases ({rate:.0%}) have two or more exception types, against "
                    f"{base:.1%} of all cases (lift {lift:.1f}, p = {p:.1e}); mostly {type_text}; "
                    f"{impact:,.0f} extra case-hours")
     return Hotspot(kind, value, types, n, k, round(rate, 5), round(base, 5), round(lift, 3), p, q, round(impact, 1),
-                   explanation, tuple(r[0] for r in rows[: s.hotspot_examples]))
-
-
-def _merge(d, fmt, spots: list[Hotspot], s: ExceptionSettings) -> list[Hotspot]:
-    """Locations with (almost) the same cases (a supplier and its id) are one hot spot."""
-    if len(spots) < 2:
-        return spots
-    sets = []
-    for h in spots:
-        sql, params = _members(fmt, h.kind, h.value)
-        sets.append({r[0] for r in d.ws.rows(sql, params)})
-    kept: list[int] = []
-    aliases: dict[int, list[str]] = {}
-    for i, h in enumerate(spots):
-        for j in kept:
-            inter = len(sets[i] & sets[j])
-            # the same cases, or a pair mostly made of the cases of a single hot spot
-            contained = (h.kind == "pair" and spots[j].kind != "pair"
-                         and inter / max(1, len(sets[i])) >= s.hotspot_pair_containment)
-            if contained or inter / max(1, len(sets[i] | sets[j])) >= s.hotspot_merge_jaccard:
-                aliases.setdefault(j, []).append(f"{h.kind}:{h.value}")
-                break
-        else:
-            kept.append(i)
-    for i, h in enumerate(spots):  # pairs ranked above the single they belong to
-        if i in kept and h.kind == "pair":
-            for j in kept:
-                if spots[j].kind != "pair" and len(sets[i] & sets[j]) / max(1, len(sets[i])) >= s.hotspot_pair_containment:
-                    kept.remove(i)
-                    aliases.setdefault(j, []).append(f"{h.kind}:{h.value}")
-                    break
-    from dataclasses import replace
-    return [replace(spots[j], aliases=tuple(aliases.get(j, ()))) for j in kept]
+                   explanation, tuple(examples))
 
 
 def load(d) -> tuple[dict[str, int], dict[tuple[str, str], int]]:

@@ -48,8 +48,9 @@ class ExceptionSettings:
     0.99
     """
 
-    # which detectors run (names of docs/exceptions.md)
-    detectors: tuple[str, ...] = ("rework", "skipped_step", "order_violation", "conformance", "rare_path",
+    # which detectors run (names of docs/exceptions.md); conformance (alignments) is explicit: it
+    # runs when a model is given, when listed here, or through proc.conformance()
+    detectors: tuple[str, ...] = ("rework", "skipped_step", "order_violation", "rare_path",
                                   "long_wait", "sla_breach", "reversal", "cancellation", "change", "block",
                                   "rejection", "escalation", "unusual_resource", "social_escalation")
     # rework: an activity (same lifecycle) occurs again in the case
@@ -87,19 +88,19 @@ class ExceptionSettings:
     # activity and edge locations are opt-in: co-occurrence there is mostly structural (one root
     # cause seen by several detectors); the heat overlay of the map shows their exception load
     hotspot_kinds: tuple[str, ...] = ("attribute", "resource", "group", "week", "month")
-    hotspot_pairs: bool = True
-    hotspot_pair_candidates: int = 40      # best single locations combined into pairs
-    hotspot_pair_gain: float = 1.5         # a pair must beat the lift of both its parts by this factor
+    hotspot_pairs: bool = True             # place x period pairs: attribute/resource/group value x calendar window
+    hotspot_period_months: int = 3         # calendar windows of 1..this many consecutive months (scan statistic)
     hotspot_min_cases: int = 5             # min cases with co-occurring exceptions at the location
     hotspot_min_lift: float = 2.0
     hotspot_alpha: float = 0.05            # Benjamini-Hochberg false discovery rate
+    hotspot_symptom_share: float = 0.9     # a type on this share of a location's cases is its symptom, not counted
     hotspot_type_lift: float = 1.5         # a type is "involved" when its rate at the location is this much higher
     hotspot_max_type_share: float = 0.5    # types flagged in more cases than this are not exceptional
     hotspot_max_location_share: float = 0.5
     hotspot_max_attribute_values: int = 200
     hotspot_examples: int = 5
-    hotspot_merge_jaccard: float = 0.9     # locations with (almost) the same cases are one hot spot
-    hotspot_pair_containment: float = 0.5  # a pair mostly inside a single hot spot is part of it
+    hotspot_residual_candidates: int = 500  # significant candidates walked by the residual de-duplication
+    hotspot_max_spots: int = 50
 
     def replace(self, **changes) -> "ExceptionSettings":
         try:
