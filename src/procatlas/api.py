@@ -267,3 +267,72 @@ def conformance(*, process: str, workspace: PathLike | Workspace | None = None, 
     or, without one, against its discovered IMf model."""
     with _use(workspace, read_only=True) as ws:
         return ws.process(process).conformance(filters, model=model, settings=settings, **where)
+
+
+# -- metrics: KPI catalog, user KPIs, baselines, comparisons (procatlas.metrics) -----------------
+
+def _catalog_options(calendar=None, sla_hours: float | None = None, exceptions: bool = True):
+    from procatlas.metrics.run import options_of
+    return options_of(calendar=calendar, sla_hours=sla_hours, exceptions=exceptions)
+
+
+def metrics(*, workspace: PathLike | Workspace | None = None, process: str | None = None,
+            kpis: PathLike | None = None, start=None, end=None, calendar=None, sla_hours: float | None = None,
+            exceptions: bool = True):
+    """KPIs of ``process`` (default every process) for cases started in ``start``..``end``: the
+    built-in catalog (docs/kpis.md) plus the user KPIs of the TOML file ``kpis``; ``calendar``
+    (a :class:`procatlas.metrics.BusinessCalendar`) makes cycle times working time.
+
+    >>> m = metrics(process="bpic2012", workspace="atlas.duckdb")  # doctest: +SKIP
+    >>> m["cycle_time_median"].value  # doctest: +SKIP
+    """
+    from procatlas.metrics import run
+    with _use(workspace, read_only=True) as ws:
+        return run.metrics(ws, process=process, kpis=kpis, start=start, end=end,
+                           options=_catalog_options(calendar, sla_hours, exceptions))
+
+
+def baseline_save(name: str, *, workspace: PathLike | Workspace | None = None, process: str | None = None,
+                  kpis: PathLike | None = None, start=None, end=None, calendar=None,
+                  sla_hours: float | None = None, exceptions: bool = True, replace: bool = False):
+    """Save the KPIs (values, window, definitions' hash, per-case samples) as baseline ``name``."""
+    from procatlas.metrics import run
+    with _use(workspace) as ws:
+        return run.save(ws, name, process=process, kpis=kpis, start=start, end=end, replace=replace,
+                        options=_catalog_options(calendar, sla_hours, exceptions))
+
+
+def baselines(*, workspace: PathLike | Workspace | None = None):
+    """Saved baselines (:class:`procatlas.model.metrics.BaselineInfo`), oldest first."""
+    from procatlas.metrics.baseline import list_baselines
+    with _use(workspace, read_only=True) as ws:
+        return list_baselines(ws)
+
+
+def baseline_delete(name: str, *, workspace: PathLike | Workspace | None = None) -> None:
+    from procatlas.metrics.baseline import delete_baseline
+    with _use(workspace) as ws:
+        delete_baseline(ws, name)
+
+
+def compare(*, workspace: PathLike | Workspace | None = None, baseline: str | None = None,
+            before: str | None = None, after: str | None = None, start=None, end=None,
+            process: str | None = None, kpis: PathLike | None = None, calendar=None,
+            sla_hours: float | None = None, exceptions: bool = True, alpha: float = 0.05, seed: int = 0):
+    """Compare a baseline with current data, or window ``before`` ("A..B") with ``after`` ("C..D"):
+    per KPI both values, change, bootstrap 95% CI, p-value (Mann-Whitney / two-proportion / Fisher),
+    Benjamini-Hochberg across KPIs and a verdict respecting the KPI's direction.
+
+    >>> compare(baseline="q1", workspace="atlas.duckdb").to_dict()  # doctest: +SKIP
+    """
+    from procatlas.errors import InputError
+    from procatlas.metrics import run
+    with _use(workspace, read_only=True) as ws:
+        if baseline is not None:
+            if before or after:
+                raise InputError("give a baseline name or --before/--after, not both")
+            return run.compare_baseline(ws, baseline, start=start, end=end, alpha=alpha, seed=seed)
+        if not (before and after):
+            raise InputError("compare needs a baseline name, or both --before A..B and --after C..D")
+        return run.compare_windows(ws, before, after, process=process, kpis=kpis, alpha=alpha, seed=seed,
+                                   options=_catalog_options(calendar, sla_hours, exceptions))

@@ -1,0 +1,331 @@
+"""The built-in KPI catalog of a process, computed in the engine from one selection.
+
+Event-level work is SQL over the selection's tables (see :mod:`procatlas.engine.queries`);
+Python only turns the per-unit samples that come back (one value per case, event or week)
+into KPI values, so a baseline can keep the samples and later tests use them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from procatlas.engine import DuckDBEngine, Selection
+from procatlas.metrics.calendar import BusinessCalendar
+from procatlas.model.discovery import Filters
+from procatlas.model.metrics import KpiValue, Metrics, statistic
+from procatlas.workspace.core import Workspace
+
+PRIMARY_GROUP_SQL = 'SELECT id, arg_min("group", rowid) AS grp FROM person WHERE "group" IS NOT NULL GROUP BY id'
+
+# one row per case: timing, rework (an activity with the same lifecycle again), handovers between
+# consecutive events with a resource, and the cross-group ones among them
+CASES_SQL = f"""
+WITH r AS (
+    SELECT ev.cid, ev.ts, ev.eid, e.resource, coalesce(e."group", pg.grp) AS grp
+    FROM {{ev}} ev JOIN event e ON e.eid = ev.eid
+    LEFT JOIN ({PRIMARY_GROUP_SQL}) pg ON pg.id = e.resource
+    WHERE e.resource IS NOT NULL
+), h AS (
+    SELECT cid, resource, grp, lag(resource) OVER w AS prev_r, lag(grp) OVER w AS prev_g
+    FROM r WINDOW w AS (PARTITION BY cid ORDER BY ts, eid)
+), hc AS (
+    SELECT cid, count(*) FILTER (WHERE prev_r IS NOT NULL AND resource <> prev_r) AS handovers,
+           count(*) FILTER (WHERE prev_r IS NOT NULL AND resource <> prev_r AND grp IS NOT NULL
+                            AND prev_g IS NOT NULL AND grp <> prev_g) AS cross_group
+    FROM h GROUP BY cid
+), rw AS (
+    SELECT cid, count(*) > count(DISTINCT (code, lc)) AS rework FROM {{ev}} GROUP BY cid
+)
+SELECT c.case_id, c.first_ts, c.last_ts, c.duration_s, rw.rework,
+       CAST(coalesce(hc.handovers, 0) AS DOUBLE) AS handovers,
+       CAST(coalesce(hc.cross_group, 0) AS DOUBLE) AS cross_group
+FROM {{cases}} c JOIN rw ON rw.cid = c.cid LEFT JOIN hc ON hc.cid = c.cid
+ORDER BY c.first_ts, c.cid
+"""
+
+ACTORS_SQL = """
+SELECT count(*) FILTER (WHERE e.resource IS NOT NULL),
+       count(*) FILTER (WHERE e."group" IS NOT NULL OR e.resource IN (SELECT id FROM person WHERE "group" IS NOT NULL))
+FROM {ev} ev JOIN event e ON e.eid = ev.eid
+"""
+
+# waiting before an activity: time since the previous event of the case, measured at the
+# activity's start events (or at every event of activities that have no start events)
+WAITING_SQL = """
+WITH w AS (
+    SELECT code, lc, date_diff('microsecond', lag(ts) OVER (PARTITION BY cid ORDER BY ts, eid), ts) / 1e6 AS d
+    FROM {ev}
+), hs AS (SELECT DISTINCT code FROM {ev} WHERE lc = 1)
+SELECT a.activity, list(w.d) AS sample
+FROM w JOIN {acts} a ON a.code = w.code
+WHERE w.d IS NOT NULL AND (w.lc = 1 OR w.code NOT IN (SELECT code FROM hs))
+GROUP BY a.activity HAVING count(*) >= ?
+ORDER BY count(*) DESC, a.activity LIMIT ?
+"""
+
+EDGE_WAITING_SQL = """
+WITH pairs AS (
+    SELECT cid, code AS s, lead(code) OVER w AS t, date_diff('microsecond', ts, lead(ts) OVER w) / 1e6 AS d
+    FROM {ev} WINDOW w AS (PARTITION BY cid ORDER BY ts, eid)
+)
+SELECT a.activity AS source, b.activity AS target, list(d) AS sample
+FROM pairs JOIN {acts} a ON a.code = pairs.s JOIN {acts} b ON b.code = pairs.t
+WHERE t IS NOT NULL AND s <> t
+GROUP BY a.activity, b.activity HAVING count(DISTINCT cid) >= ?
+ORDER BY count(*) DESC, source, target LIMIT ?
+"""
+
+# service time: FIFO pairing of START and COMPLETE of the same case and activity, or an event's own
+# start timestamp (the pairing of engine.queries.ACTIVITIES_SQL)
+SERVICE_SQL = """
+WITH s AS (
+    SELECT cid, code, ts, row_number() OVER (PARTITION BY cid, code ORDER BY ts, eid) AS r FROM {ev} WHERE lc = 1
+), c AS (
+    SELECT cid, code, ts, row_number() OVER (PARTITION BY cid, code ORDER BY ts, eid) AS r FROM {ev} WHERE lc = 2
+), d AS (
+    SELECT c.code, date_diff('microsecond', s.ts, c.ts) / 1e6 AS service_s
+    FROM s JOIN c ON c.cid = s.cid AND c.code = s.code AND c.r = s.r WHERE c.ts >= s.ts
+    UNION ALL
+    SELECT code, date_diff('microsecond', start_ts, ts) / 1e6 FROM {ev} WHERE start_ts IS NOT NULL AND ts >= start_ts
+)
+SELECT a.activity, list(d.service_s) AS sample FROM d JOIN {acts} a ON a.code = d.code
+GROUP BY a.activity HAVING count(*) >= ? ORDER BY count(*) DESC, a.activity LIMIT ?
+"""
+
+# social posts: a thread's first post and the first post of another author in it
+SOCIAL_SQL = """
+WITH p AS (
+    SELECT id, timestamp AS ts, sender,
+           coalesce(json_extract_string(attributes, '$.conversation_id'), venue, id) AS thread
+    FROM message WHERE kind = 'social' AND timestamp IS NOT NULL {window}
+), root AS (
+    SELECT thread, arg_min(sender, ts) AS author, min(ts) AS ts FROM p GROUP BY thread
+)
+SELECT root.thread, (SELECT date_diff('microsecond', root.ts, min(p.ts)) / 1e6 FROM p
+                     WHERE p.thread = root.thread AND p.sender <> root.author AND p.ts >= root.ts) AS response_s
+FROM root ORDER BY root.ts, root.thread
+"""
+
+
+@dataclass(frozen=True)
+class CatalogOptions:
+    """Options of the built-in catalog (each documented in docs/kpis.md)."""
+
+    calendar: BusinessCalendar | None = None  # working-time durations when set
+    sla_hours: float | None = None            # SLA compliance: case duration <= this
+    exceptions: bool = True                   # first-time-right and exception-type rates
+    exception_settings: Any = None            # default: every detector but conformance (alignments)
+    social_target_hours: float = 24.0         # share of posts answered within
+    min_events: int = 20                      # waiting/service time only for activities/edges this frequent
+    max_activities: int = 20
+    max_edges: int = 15
+
+    def describe(self) -> str:
+        return f"calendar={self.calendar.describe() if self.calendar else 'none'}"
+
+
+def window_filters(start: Any = None, end: Any = None) -> Filters:
+    """Cases that *started* in the window: a case belongs to the period in which it began."""
+    return Filters(start=start, end=end, time_mode="started") if (start or end) else Filters()
+
+
+def _kpi(kpi: str, process: str, sample: np.ndarray, stat: str, unit: str, definition: str, *, kind: str,
+         direction: str | None = "lower", target: float | None = None, scale: float = 1.0) -> KpiValue:
+    sample = np.asarray(sample, dtype=np.float64) / scale
+    value = statistic(stat, sample)
+    return KpiValue(kpi, process, value, unit, len(sample), definition, kind=kind, stat=stat, direction=direction,
+                    target=target, sample=sample)
+
+
+def _weekly(ts: np.ndarray) -> np.ndarray:
+    """Counts per ISO week (Monday start) from the first to the last week, zero weeks included."""
+    if len(ts) == 0:
+        return np.zeros(0)
+    days = ts.astype("datetime64[D]").astype(np.int64)
+    weeks = (days - 4) // 7  # 1970-01-05 was a Monday: epoch day 4
+    weeks -= weeks.min()
+    return np.bincount(weeks).astype(np.float64)
+
+
+def process_kpis(ws: Workspace, process: str, filters: Filters | None = None,
+                 options: CatalogOptions | None = None, *, engine: DuckDBEngine | None = None) -> list[KpiValue]:
+    """The built-in catalog of ``process`` under ``filters`` (see docs/kpis.md for each formula)."""
+    options = options or CatalogOptions()
+    engine = engine or DuckDBEngine(ws)
+    sel = engine.select(process, filters or Filters())
+    try:
+        return _catalog(ws, engine, sel, options)
+    finally:
+        engine.release(sel)
+
+
+def _fmt(sql: str, sel: Selection) -> str:
+    return sql.format(ev=sel.events_table, cases=sel.cases_table, acts=sel.activities_table)
+
+
+def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions) -> list[KpiValue]:
+    p = sel.process
+    cal = o.calendar
+    cases = ws.arrow(_fmt(CASES_SQL, sel))
+    first = cases["first_ts"].to_numpy(zero_copy_only=False).astype("datetime64[us]")
+    last = cases["last_ts"].to_numpy(zero_copy_only=False).astype("datetime64[us]")
+    if cal is not None:
+        dur = cal.working_seconds(first, last)
+        how = f"working time ({cal.describe()})"
+    else:
+        dur = cases["duration_s"].to_numpy(zero_copy_only=False).astype(np.float64)
+        how = "elapsed time"
+    hours = 3600.0
+    out: list[KpiValue] = [
+        KpiValue("cases", p, float(len(dur)), "cases", len(dur), "number of cases started in the window",
+                 kind="count", stat="count", direction=None),
+        _kpi("case_volume_per_week", p, _weekly(first), "mean", "cases/week",
+             "mean number of cases started per calendar week (Monday start), weeks without cases count as 0",
+             kind="mean", direction=None),
+        _kpi("throughput_per_week", p, _weekly(last), "mean", "cases/week",
+             "mean number of cases completed (last event) per calendar week, weeks without cases count as 0",
+             kind="mean", direction="higher"),
+        _kpi("cycle_time_median", p, dur, "median", "hours",
+             f"median over cases of (last event - first event), {how}", kind="duration", scale=hours),
+        _kpi("cycle_time_p90", p, dur, "p90", "hours",
+             f"90th percentile (linear) over cases of (last event - first event), {how}", kind="duration",
+             scale=hours),
+        _kpi("cycle_time_mean", p, dur, "mean", "hours",
+             f"mean over cases of (last event - first event), {how}", kind="duration", scale=hours),
+        _kpi("rework_rate", p, cases["rework"].to_numpy(zero_copy_only=False).astype(np.float64), "share", "share",
+             "share of cases in which some activity occurs again with the same lifecycle", kind="rate"),
+    ]
+    if o.sla_hours is not None:
+        met = (dur <= o.sla_hours * 3600).astype(np.float64)
+        out.append(_kpi("sla_compliance", p, met, "share", "share",
+                        f"share of cases with cycle time <= {o.sla_hours:g} h, {how}", kind="rate",
+                        direction="higher", target=None))
+    with_resource, with_group = ws.rows(_fmt(ACTORS_SQL, sel))[0]
+    if with_resource:
+        out.append(_kpi("handovers_per_case", p, cases["handovers"].to_numpy(), "mean", "handovers",
+                        "mean over cases of the number of consecutive events (with a resource) whose resource differs",
+                        kind="mean"))
+    if with_group:
+        out.append(_kpi("cross_group_handovers_per_case", p, cases["cross_group"].to_numpy(), "mean", "handovers",
+                        "mean over cases of the handovers whose two resources belong to different groups "
+                        "(event group, else the person's group)", kind="mean"))
+    for activity, sample in ws.rows(_fmt(WAITING_SQL, sel), [o.min_events, o.max_activities]):
+        out.append(_kpi(f"waiting_time[{activity}]", p, np.array(sample), "median", "hours",
+                        f"median over occurrences of {activity!r} (start events when it has them) of the time "
+                        "since the previous event of the case", kind="duration", scale=hours))
+    for src, tgt, sample in ws.rows(_fmt(EDGE_WAITING_SQL, sel), [o.min_events, o.max_edges]):
+        out.append(_kpi(f"waiting_time[{src} -> {tgt}]", p, np.array(sample), "median", "hours",
+                        f"median over directly-follows occurrences {src!r} -> {tgt!r} of the time between them",
+                        kind="duration", scale=hours))
+    for activity, sample in ws.rows(_fmt(SERVICE_SQL, sel), [o.min_events, o.max_activities]):
+        out.append(_kpi(f"service_time[{activity}]", p, np.array(sample), "median", "hours",
+                        f"median over executions of {activity!r} of complete - start (FIFO-paired lifecycle "
+                        "events, or the event's start timestamp)", kind="duration", scale=hours))
+    ids = cases["case_id"].to_pylist()
+    if o.exceptions and ids:
+        out.extend(_exception_kpis(ws, engine, sel, o, ids))
+    hole = _watering_share(ws, p, ids)
+    if hole is not None:
+        out.append(hole)
+    return out
+
+
+def _exception_kpis(ws, engine, sel, o: CatalogOptions, ids: list[str]) -> list[KpiValue]:
+    from procatlas.hotspots import detect_exceptions
+    from procatlas.hotspots.settings import ExceptionSettings
+    from procatlas.process import Process
+    settings = o.exception_settings or ExceptionSettings()
+    if o.exception_settings is None:
+        settings = settings.replace(detectors=tuple(d for d in settings.detectors if d != "conformance"))
+    found = detect_exceptions(Process(ws, sel.process, engine=engine), sel, settings)
+    table = found.table.select(["case_id", "type"]).to_pylist()
+    index = {c: i for i, c in enumerate(ids)}
+    anyx = np.zeros(len(ids))
+    per_type: dict[str, np.ndarray] = {}
+    for row in table:
+        i = index.get(row["case_id"])
+        if i is None:
+            continue
+        anyx[i] = 1.0
+        per_type.setdefault(row["type"], np.zeros(len(ids)))[i] = 1.0
+    detectors = ", ".join(settings.detectors)
+    out = [_kpi("first_time_right_rate", sel.process, 1.0 - anyx, "share", "share",
+                f"share of cases without any exception (detectors: {detectors}; docs/exceptions.md)",
+                kind="rate", direction="higher")]
+    for t in sorted(per_type):
+        out.append(_kpi(f"exception_rate[{t}]", sel.process, per_type[t], "share", "share",
+                        f"share of cases with at least one exception of type {t!r} (docs/exceptions.md)",
+                        kind="rate"))
+    return out
+
+
+def _watering_share(ws: Workspace, process: str, ids: list[str]) -> KpiValue | None:
+    if not ids or not ws.scalar("SELECT count(*) FROM message WHERE case_refs IS NOT NULL AND len(case_refs) > 0"):
+        return None
+    from procatlas.people.watering import _venue_key, watering_holes
+    holes = [h.venue for h in watering_holes(ws).holes]
+    if not holes:
+        return None
+    refs = {r[0] for r in ws.rows(
+        f"SELECT DISTINCT unnest(case_refs) FROM (SELECT case_refs, {_venue_key()} AS key FROM message) m "
+        f"WHERE key IN ({', '.join('?' * len(holes))})", holes)}
+    sample = np.array([1.0 if c in refs else 0.0 for c in ids])
+    return _kpi("watering_hole_share", process, sample, "share", "share",
+                "share of cases referenced by a message in a watering hole (procatlas.people.watering_holes)",
+                kind="rate", direction=None)
+
+
+def social_kpis(ws: Workspace, start: Any = None, end: Any = None, target_hours: float = 24.0) -> list[KpiValue]:
+    """First-response time of social posts and the share answered within ``target_hours``."""
+    window, params = "", []
+    if start:
+        window += " AND timestamp >= CAST(? AS TIMESTAMP)"
+        params.append(str(start))
+    if end:
+        window += " AND timestamp <= CAST(? AS TIMESTAMP)"
+        params.append(str(end))
+    if not ws.scalar("SELECT count(*) FROM message WHERE kind = 'social'"):
+        return []
+    rows = ws.rows(SOCIAL_SQL.format(window=window), params)
+    resp = np.array([r[1] for r in rows if r[1] is not None], dtype=np.float64)
+    answered = np.array([1.0 if r[1] is not None and r[1] <= target_hours * 3600 else 0.0 for r in rows])
+    return [
+        _kpi("social_first_response_time", "social", resp, "median", "hours",
+             "median over answered threads of social posts of (first post by another author - thread's first post)",
+             kind="duration", scale=3600.0),
+        _kpi("social_answered_within_target", "social", answered, "share", "share",
+             f"share of threads of social posts answered by another author within {target_hours:g} h",
+             kind="rate", direction="higher", target=None),
+    ]
+
+
+def compute_metrics(ws: Workspace, *, process: str | None = None, start: Any = None, end: Any = None,
+                    options: CatalogOptions | None = None, user_kpis: list | None = None,
+                    case_ids: dict[str, list[str]] | None = None) -> Metrics:
+    """KPIs of ``process`` (default every process) for cases started in ``start``..``end``:
+    the built-in catalog plus ``user_kpis`` (from :func:`procatlas.metrics.kpifile.load_kpis`).
+
+    ``case_ids`` restricts a process to the given cases (used to split one period at random).
+    """
+    from procatlas.metrics.kpifile import evaluate
+    began = time.perf_counter()
+    options = options or CatalogOptions()
+    engine = DuckDBEngine(ws)
+    processes = [process] if process else engine.processes()
+    kpis: list[KpiValue] = []
+    for p in processes:
+        f = window_filters(start, end)
+        if case_ids and p in case_ids:
+            f = f.replace(case_attributes={"case": list(case_ids[p])})
+        kpis.extend(process_kpis(ws, p, f, options, engine=engine))
+        for uk in user_kpis or ():
+            if uk.process == p:
+                kpis.append(evaluate(ws, engine, uk, f, options))
+    if process is None:
+        kpis.extend(social_kpis(ws, start, end, options.social_target_hours))
+    return Metrics(tuple(kpis), None if start is None else str(start), None if end is None else str(end),
+                   seconds=time.perf_counter() - began)
