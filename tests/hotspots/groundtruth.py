@@ -71,7 +71,8 @@ def score(ws: Path, truth: dict) -> tuple[dict, dict]:
         loc = spot["location"]
         res = results[PROCESS[loc["object_type"]]]
         top = res.top(5)
-        hit = [i + 1 for i, h in enumerate(top) if matches(h.kind, h.value, loc)]
+        same = same_cases(ws.with_suffix("") / f"{PROCESS[loc['object_type']]}.csv", loc["attribute"], loc["value"])
+        hit = [i + 1 for i, h in enumerate(top) if matches(h.kind, h.value, loc, same)]
         ranks[spot["name"]] = {"rank": hit[0] if hit else None, "top5": [f"{h.kind}:{h.value}" for h in top],
                                "precision_top5": round(len(hit) / len(top), 3) if top else 0.0}
     return f1, ranks
@@ -101,12 +102,37 @@ def _next_month(a: date) -> date:
     return date(a.year + a.month // 12, a.month % 12 + 1, 1)
 
 
-def matches(kind: str, value: str, loc: dict) -> bool:
+def same_cases(csv: Path, attribute: str, value: str) -> set[str]:
+    """``key=value`` of every case attribute whose cases are (Jaccard >= 0.9) those of
+    ``attribute=value`` in the data itself (supplier_id=SUP-000007 is supplier=Nordlicht Components)."""
+    import pyarrow.csv as pcsv
+
+    t = pcsv.read_csv(csv, convert_options=pcsv.ConvertOptions(strings_can_be_null=True)).to_pydict()
+    case = t.pop("case:concept:name")
+    planted = {c for c, v in zip(case, t[attribute]) if v is not None and str(v) == value}
+    found = {f"{attribute}={value}"}
+    for key, col in t.items():
+        if key == attribute or ":" in key:
+            continue
+        by: dict[str, set] = {}
+        for c, v in zip(case, col):
+            if v is not None and c in planted:
+                by.setdefault(str(v), set()).add(c)
+        for v, cs in by.items():
+            every = {c for c, x in zip(case, col) if x is not None and str(x) == v}
+            if len(every & planted) / len(every | planted) >= 0.9:
+                found.add(f"{key}={v}")
+    return found
+
+
+def matches(kind: str, value: str, loc: dict, same: set[str] | None = None) -> bool:
     """Does a hot spot's own location (not its aliases) lie at the planted location?  The planted
-    attribute value itself, or a pair containing it; a planted period also needs a calendar part
-    that lies mostly (>= half of its length) inside the planted period."""
+    attribute value itself (or one with the same cases in the data, ``same``), or a pair containing
+    it; a planted period also needs a calendar part that lies mostly (>= half of its length) inside
+    the planted period."""
     parts = _parts(kind, value)
-    if ("attribute", f"{loc['attribute']}={loc['value']}") not in parts:
+    names = same or {f"{loc['attribute']}={loc['value']}"}
+    if not any(k == "attribute" and v in names for k, v in parts):
         return False
     if "period" not in loc:
         return True

@@ -137,19 +137,26 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         multi_all = ws.scalar(f"SELECT count(*) FROM {ct}_n WHERE k >= 2") or 0
         if multi_all == 0:
             return [], 0, notes + ["no case has two or more exception types"]
-        if s.hotspot_pairs:
-            # place x period: a value of the case or its people, in a window of consecutive months
+        untested_pairs = 0
+        if s.hotspot_pairs and s.hotspot_pair_kinds:
+            # place x period: a value of the case (or its people) in a window of consecutive months.
+            # Pairs with fewer than hotspot_min_cases co-occurring cases are not materialised, but
+            # those of testable size still count in the Benjamini-Hochberg correction.
             ws.execute(f"""CREATE TEMP TABLE {lm}_pair AS
-                WITH x AS (SELECT * FROM {lm} WHERE kind IN ('attribute', 'resource', 'group')),
+                WITH x AS (SELECT * FROM {lm} WHERE list_contains(?, kind)),
                      y AS (SELECT * FROM {lm} WHERE kind IN ('month', 'period')),
                      j AS (SELECT x.kind || ':' || x.value || ' & ' || y.kind || ':' || y.value AS value, x.cid,
                                   coalesce(m.k, 0) >= 2 AS co
                            FROM x JOIN y USING (cid) LEFT JOIN {ct}_n m USING (cid)),
-                     ok AS (SELECT value FROM j GROUP BY value
-                            HAVING count(*) FILTER (co) >= ? AND count(*) <= ? * ?)
-                SELECT 'pair' AS kind, value, cid FROM j SEMI JOIN ok USING (value)""",
-                       [s.hotspot_min_cases, s.hotspot_max_location_share, n])
-            ws.execute(f"INSERT INTO {lm} SELECT * FROM {lm}_pair")
+                     sz AS (SELECT value, count(*) AS n, count(*) FILTER (co) AS k FROM j GROUP BY value)
+                SELECT 'pair' AS kind, value, cid, NULL AS n FROM j SEMI JOIN (
+                    SELECT value FROM sz WHERE k >= ? AND n <= ? * ?) ok USING (value)
+                UNION ALL
+                SELECT 'untested', NULL, NULL, count(*) FROM sz WHERE k < ? AND n >= ? AND n <= ? * ?""",
+                       [list(s.hotspot_pair_kinds), s.hotspot_min_cases, s.hotspot_max_location_share, n,
+                        s.hotspot_min_cases, s.hotspot_min_cases, s.hotspot_max_location_share, n])
+            untested_pairs = ws.scalar(f"SELECT sum(n) FROM {lm}_pair WHERE kind = 'untested'") or 0
+            ws.execute(f"INSERT INTO {lm} SELECT kind, value, cid FROM {lm}_pair WHERE kind = 'pair'")
         # symptoms: a type on (almost) every case of a location says what the location is, not where
         ws.execute(f"""CREATE TEMP TABLE {lm}_sym AS
             WITH sz AS (SELECT kind, value, count(*) AS n FROM {lm} GROUP BY ALL)
@@ -180,11 +187,17 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         base = multi_all / n
         rate = np.where(nn > 0, kk / np.maximum(nn, 1), 0)
         lift = rate / base
-        pre = (kk >= s.hotspot_min_cases) & (lift >= s.hotspot_min_lift) & (nn <= s.hotspot_max_location_share * n)
+        # testable: a size between hotspot_min_cases and the largest share (a filter independent of
+        # co-occurrence under the null) whose most extreme outcome could be significant (Tarone);
+        # only these (and the untested pairs of such sizes) count in the Benjamini-Hochberg correction
+        sized = np.flatnonzero((nn >= s.hotspot_min_cases) & (nn <= s.hotspot_max_location_share * n))
+        p_min = hypergeom_sf(np.minimum(nn[sized], multi_all), n, multi_all, nn[sized])
+        testable = sized[p_min <= s.hotspot_alpha]
         p = np.ones(m)
-        idx = np.flatnonzero(pre)
-        p[idx] = hypergeom_sf(kk[idx], n, multi_all, nn[idx])  # the others cannot pass: p = 1 is conservative
-        q = _bh(p)
+        idx = testable[(kk[testable] >= s.hotspot_min_cases) & (lift[testable] >= s.hotspot_min_lift)]
+        p[idx] = hypergeom_sf(kk[idx], n, multi_all, nn[idx])  # the rest cannot pass: p = 1 is conservative
+        q = np.ones(m)
+        q[testable] = _bh(np.concatenate([p[testable], np.ones(int(untested_pairs))]))[: len(testable)]
         keep = [i for i in idx if q[i] <= s.hotspot_alpha]
         keep.sort(key=lambda i: (-impact[i], -kk[i], p[i], kinds[i], values[i]))
         chosen, aliases = _residual(d, fmt, keep, kinds, values, n, multi_all, s)
@@ -197,7 +210,7 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
                 spots.append(replace(h, aliases=tuple(aliases.get(i, ()))))
             if len(spots) >= s.hotspot_max_spots:
                 break
-        return spots, m, notes
+        return spots, len(testable) + int(untested_pairs), notes
     finally:
         for t in temps:
             ws.execute(f"DROP TABLE IF EXISTS {t}")

@@ -88,7 +88,8 @@ class ExceptionSettings:
     # activity and edge locations are opt-in: co-occurrence there is mostly structural (one root
     # cause seen by several detectors); the heat overlay of the map shows their exception load
     hotspot_kinds: tuple[str, ...] = ("attribute", "resource", "group", "week", "month")
-    hotspot_pairs: bool = True             # place x period pairs: attribute/resource/group value x calendar window
+    hotspot_pairs: bool = True             # place x period pairs: a value of these kinds x a calendar window
+    hotspot_pair_kinds: tuple[str, ...] = ("attribute",)
     hotspot_period_months: int = 3         # calendar windows of 1..this many consecutive months (scan statistic)
     hotspot_min_cases: int = 5             # min cases with co-occurring exceptions at the location
     hotspot_min_lift: float = 2.0
