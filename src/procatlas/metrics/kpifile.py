@@ -70,15 +70,17 @@ class UserKpi:
         return hashlib.sha256(self.definition.encode()).hexdigest()[:16]
 
 
-def _line_of(text: str, index: int, key: str | None) -> int:
-    """1-based line of the ``index``-th ``[[kpi]]`` table (or of ``key`` inside it)."""
+def _line_of(text: str, index: int, *keys: str | None) -> int:
+    """1-based line of the ``index``-th ``[[kpi]]`` table (or of the first of ``keys`` inside it)."""
     lines = text.splitlines()
     starts = [i for i, line in enumerate(lines) if re.match(r"^\s*\[\[\s*kpi\s*\]\]", line)]
     if index >= len(starts):
         return 1
     begin = starts[index]
     end = starts[index + 1] if index + 1 < len(starts) else len(lines)
-    if key:
+    for key in keys:
+        if not key:
+            continue
         pattern = re.compile(rf"^\s*{re.escape(key)}\s*=|[{{,]\s*{re.escape(key)}\s*=")
         for i in range(begin, end):
             if pattern.search(lines[i]):
@@ -113,7 +115,7 @@ def load_kpis(path: str | Path) -> list[UserKpi]:
     for i, item in enumerate(items):
         def fail(field: str, reason: str, key: str | None = None) -> None:
             raise InputError(f"kpi #{i + 1} field '{field}': {reason}", path=path,
-                             location=_line_of(text, i, key or field.split(".")[-1]))
+                             location=_line_of(text, i, key or field.split(".")[-1], field.split(".")[0]))
         kpi = _one(item, fail)
         if kpi.name in names:
             fail("name", f"duplicate KPI name {kpi.name!r}")
@@ -135,7 +137,7 @@ def _one(item: dict, fail) -> UserKpi:
         fail(k, f"unknown field; expected one of {', '.join(sorted(KPI_KEYS))}")
     for req in ("name", "process", "measure"):
         if req not in item:
-            fail(req, "missing", key=None)
+            fail(req, "missing", key="[[kpi]]")
     name = _str(item["name"], "name", fail)
     if not NAME.match(name):
         fail("name", f"{name!r} must start with a letter and hold only letters, digits, _ . -")
