@@ -28,3 +28,24 @@ def test_f1_per_planted_exception(scored):
 def test_supplier_hot_spot_ranks_first(scored):
     _, ranks = scored
     assert ranks["supplier-nordlicht"]["rank"] == 1
+
+
+def test_every_planted_hot_spot_in_top5_and_top5_precise(scored):
+    _, ranks = scored
+    missed = {k: v for k, v in ranks.items() if v["rank"] is None or v["rank"] > 5 or v["precision_top5"] < 0.8}
+    assert not missed, missed
+
+
+def test_match_needs_the_planted_location_itself():
+    from tests.hotspots.groundtruth import matches
+    loc = {"attribute": "product_line", "value": "Outdoor", "period": ["2025-03-01", "2025-05-01"]}
+    assert matches("pair", "attribute:product_line=Outdoor & period:2025-03..2025-04", loc)
+    assert matches("pair", "attribute:product_line=Outdoor & period:2025-03..2025-05", loc)
+    assert not matches("pair", "attribute:product_line=Outdoor & month:2025-06", loc)
+    assert not matches("attribute", "product_line=Outdoor", loc)  # the period is part of the location
+    assert not matches("group", "Quality", loc)
+    assert not matches("pair", "attribute:product_line=Outdoors & period:2025-03..2025-04", loc)
+    sup = {"attribute": "supplier", "value": "Nordlicht Components"}
+    assert matches("attribute", "supplier=Nordlicht Components", sup)
+    assert matches("attribute", "supplier_id=SUP-000007", sup, {"supplier=Nordlicht Components", "supplier_id=SUP-000007"})
+    assert not matches("attribute", "supplier_id=SUP-000007", sup)
