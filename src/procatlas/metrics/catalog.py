@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from procatlas.engine import DuckDBEngine, Selection
 from procatlas.metrics.calendar import BusinessCalendar
@@ -242,16 +243,18 @@ def _exception_kpis(ws, engine, sel, o: CatalogOptions, ids: list[str]) -> list[
     if o.exception_settings is None:
         settings = settings.replace(detectors=tuple(d for d in settings.detectors if d != "conformance"))
     found = detect_exceptions(Process(ws, sel.process, engine=engine), sel, settings)
-    table = found.table.select(["case_id", "type"]).to_pylist()
-    index = {c: i for i, c in enumerate(ids)}
+    import pyarrow.compute as pc
+    pos = pc.index_in(found.table["case_id"], value_set=pa.array(ids, pa.string())).to_numpy(zero_copy_only=False)
+    types = np.asarray(found.table["type"].to_pylist(), dtype=object)
+    known = ~np.isnan(pos.astype(np.float64))
+    pos, types = pos[known].astype(np.int64), types[known]
     anyx = np.zeros(len(ids))
+    anyx[pos] = 1.0
     per_type: dict[str, np.ndarray] = {}
-    for row in table:
-        i = index.get(row["case_id"])
-        if i is None:
-            continue
-        anyx[i] = 1.0
-        per_type.setdefault(row["type"], np.zeros(len(ids)))[i] = 1.0
+    for t in sorted(set(types.tolist())):
+        flags = np.zeros(len(ids))
+        flags[pos[types == t]] = 1.0
+        per_type[t] = flags
     detectors = ", ".join(settings.detectors)
     out = [_kpi("first_time_right_rate", sel.process, 1.0 - anyx, "share", "share",
                 f"share of cases without any exception (detectors: {detectors}; docs/exceptions.md)",
