@@ -54,28 +54,29 @@ SELECT count(*) FILTER (WHERE e.resource IS NOT NULL),
 FROM {ev} ev JOIN event e ON e.eid = ev.eid
 """
 
+# consecutive events of a case, once: (previous code, code, lifecycle class, seconds between)
+STEPS_SQL = """
+CREATE OR REPLACE TEMP TABLE {steps} AS
+SELECT cid, lag(code) OVER w AS prev, code, lc,
+       date_diff('microsecond', lag(ts) OVER w, ts) / 1e6 AS d
+FROM {ev} WINDOW w AS (PARTITION BY cid ORDER BY ts, eid)
+"""
+
 # waiting before an activity: time since the previous event of the case, measured at the
 # activity's start events (or at every event of activities that have no start events)
 WAITING_SQL = """
-WITH w AS (
-    SELECT code, lc, date_diff('microsecond', lag(ts) OVER (PARTITION BY cid ORDER BY ts, eid), ts) / 1e6 AS d
-    FROM {ev}
-), hs AS (SELECT DISTINCT code FROM {ev} WHERE lc = 1)
+WITH hs AS (SELECT DISTINCT code FROM {ev} WHERE lc = 1)
 SELECT a.activity, list(w.d) AS sample
-FROM w JOIN {acts} a ON a.code = w.code
+FROM {steps} w JOIN {acts} a ON a.code = w.code
 WHERE w.d IS NOT NULL AND (w.lc = 1 OR w.code NOT IN (SELECT code FROM hs))
 GROUP BY a.activity HAVING count(*) >= ?
 ORDER BY count(*) DESC, a.activity LIMIT ?
 """
 
 EDGE_WAITING_SQL = """
-WITH pairs AS (
-    SELECT cid, code AS s, lead(code) OVER w AS t, date_diff('microsecond', ts, lead(ts) OVER w) / 1e6 AS d
-    FROM {ev} WINDOW w AS (PARTITION BY cid ORDER BY ts, eid)
-)
 SELECT a.activity AS source, b.activity AS target, list(d) AS sample
-FROM pairs JOIN {acts} a ON a.code = pairs.s JOIN {acts} b ON b.code = pairs.t
-WHERE t IS NOT NULL AND s <> t
+FROM {steps} st JOIN {acts} a ON a.code = st.prev JOIN {acts} b ON b.code = st.code
+WHERE st.prev IS NOT NULL AND st.prev <> st.code
 GROUP BY a.activity, b.activity HAVING count(DISTINCT cid) >= ?
 ORDER BY count(*) DESC, source, target LIMIT ?
 """
@@ -164,8 +165,22 @@ def process_kpis(ws: Workspace, process: str, filters: Filters | None = None,
         engine.release(sel)
 
 
+def _samples(ws: Workspace, sql: str, params: list) -> list[tuple]:
+    """Rows of a query whose last column is a list of numbers: (keys..., numpy array) per row,
+    converted from Arrow without going through Python floats."""
+    t = ws.arrow(sql, params)
+    if t.num_rows == 0:
+        return []
+    col = t.column(t.num_columns - 1).combine_chunks()
+    offsets = col.offsets.to_numpy()
+    values = col.values.to_numpy(zero_copy_only=False).astype(np.float64)
+    keys = [t.column(i).to_pylist() for i in range(t.num_columns - 1)]
+    return [(*(k[r] for k in keys), values[offsets[r]:offsets[r + 1]]) for r in range(t.num_rows)]
+
+
 def _fmt(sql: str, sel: Selection) -> str:
-    return sql.format(ev=sel.events_table, cases=sel.cases_table, acts=sel.activities_table)
+    return sql.format(ev=sel.events_table, cases=sel.cases_table, acts=sel.activities_table,
+                      steps=sel.events_table + "_mx_steps")
 
 
 def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions) -> list[KpiValue]:
@@ -214,16 +229,22 @@ def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOpti
         out.append(_kpi("cross_group_handovers_per_case", p, cases["cross_group"].to_numpy(), "mean", "handovers",
                         "mean over cases of the handovers whose two resources belong to different groups "
                         "(event group, else the person's group)", kind="mean"))
-    for activity, sample in ws.rows(_fmt(WAITING_SQL, sel), [o.min_events, o.max_activities]):
-        out.append(_kpi(f"waiting_time[{activity}]", p, np.array(sample), "median", "hours",
+    ws.execute(_fmt(STEPS_SQL, sel))
+    try:
+        waits = _samples(ws, _fmt(WAITING_SQL, sel), [o.min_events, o.max_activities])
+        edges = _samples(ws, _fmt(EDGE_WAITING_SQL, sel), [o.min_events, o.max_edges])
+    finally:
+        ws.execute(_fmt("DROP TABLE IF EXISTS {steps}", sel))
+    for activity, sample in waits:
+        out.append(_kpi(f"waiting_time[{activity}]", p, sample, "median", "hours",
                         f"median over occurrences of {activity!r} (start events when it has them) of the time "
                         "since the previous event of the case", kind="duration", scale=hours))
-    for src, tgt, sample in ws.rows(_fmt(EDGE_WAITING_SQL, sel), [o.min_events, o.max_edges]):
-        out.append(_kpi(f"waiting_time[{src} -> {tgt}]", p, np.array(sample), "median", "hours",
+    for src, tgt, sample in edges:
+        out.append(_kpi(f"waiting_time[{src} -> {tgt}]", p, sample, "median", "hours",
                         f"median over directly-follows occurrences {src!r} -> {tgt!r} of the time between them",
                         kind="duration", scale=hours))
-    for activity, sample in ws.rows(_fmt(SERVICE_SQL, sel), [o.min_events, o.max_activities]):
-        out.append(_kpi(f"service_time[{activity}]", p, np.array(sample), "median", "hours",
+    for activity, sample in _samples(ws, _fmt(SERVICE_SQL, sel), [o.min_events, o.max_activities]):
+        out.append(_kpi(f"service_time[{activity}]", p, sample, "median", "hours",
                         f"median over executions of {activity!r} of complete - start (FIFO-paired lifecycle "
                         "events, or the event's start timestamp)", kind="duration", scale=hours))
     ids = cases["case_id"].to_pylist()
