@@ -7,6 +7,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI: the same examples every run (no flaky red from a new random draw) and no per-example
+# deadline on a shared 2-core machine; locally hypothesis explores as usual.
+settings.register_profile("ci", derandomize=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from procatlas.io._stage import Stager
 
@@ -21,9 +29,8 @@ def data_file(rel: str) -> Path:
     return p
 
 
-@pytest.fixture
-def stager():
-    """A Stager on an in-memory DuckDB, for testing a reader on its own."""
+def fresh_stager() -> Stager:
+    """A Stager on its own in-memory DuckDB (``.con`` reads the staging tables back)."""
     con = duckdb.connect()
 
     def execute(sql, params=None, register=None):
@@ -36,6 +43,13 @@ def stager():
                 con.unregister(name)
 
     st = Stager(execute)
-    st.con = con  # tests read the staging tables back through this
+    st.con = con
+    return st
+
+
+@pytest.fixture
+def stager():
+    """A Stager on an in-memory DuckDB, for testing a reader on its own."""
+    st = fresh_stager()
     yield st
-    con.close()
+    st.con.close()

@@ -35,27 +35,6 @@ def stage(stager, path: Path):
     return stager
 
 
-def fresh_stager():
-    """A stager outside the fixture, for tests that read several files."""
-    import duckdb
-
-    from procatlas.io._stage import Stager
-
-    con = duckdb.connect()
-
-    def execute(sql, params=None, register=None):
-        for name, obj in (register or {}).items():
-            con.register(name, obj)
-        try:
-            return con.execute(sql, params or [])
-        finally:
-            for name in register or {}:
-                con.unregister(name)
-
-    st = Stager(execute)
-    st.con = con
-    return st
-
 
 def utc(text):
     """Timestamp text as UTC naive (naive text is taken as UTC, as the workspace does by default)."""
@@ -509,6 +488,7 @@ def test_non_object_elements_are_rejected_not_dropped(tmp_path, stager):
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from tests.conftest import fresh_stager
 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=6)
 # attribute name -> (OCEL type, value strategy); names include non-ASCII and spaces

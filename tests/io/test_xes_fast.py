@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,23 +23,8 @@ from procatlas.io.xes_fast import NotSimple, read_xes_fast
 from procatlas.model.mapping import Mapping
 from tests.conftest import DATA, data_file
 from tests.io.test_xes import SMALL
+from tests.conftest import fresh_stager as fresh
 
-
-def fresh() -> Stager:
-    con = duckdb.connect()
-
-    def execute(sql, params=None, register=None):
-        for name, obj in (register or {}).items():
-            con.register(name, obj)
-        try:
-            return con.execute(sql, params or [])
-        finally:
-            for name in register or {}:
-                con.unregister(name)
-
-    s = Stager(execute)
-    s.con = con
-    return s
 
 
 def snapshot(s: Stager) -> dict:

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from procatlas.io import ReadOptions
-from procatlas.io._stage import Stager
 from procatlas.io.xes import read_xes
 from procatlas.io.xes_write import write_xes
+from tests.conftest import fresh_stager
 
 SCHEMA = pa.schema([
     ("case_id", pa.string()), ("case_attributes", pa.string()), ("activity", pa.string()),
@@ -26,24 +26,6 @@ SCHEMA = pa.schema([
 ROLE_KEYS = {"concept:name", "time:timestamp", "lifecycle:transition", "org:resource", "org:group",
              "identity:id", "start_timestamp", "time:start"}
 
-
-def fresh_stager():
-    import duckdb
-
-    con = duckdb.connect()
-
-    def execute(sql, params=None, register=None):
-        for name, obj in (register or {}).items():
-            con.register(name, obj)
-        try:
-            return con.execute(sql, params or [])
-        finally:
-            for name in register or {}:
-                con.unregister(name)
-
-    s = Stager(execute)
-    s.con = con
-    return s
 
 
 def batch(rows):
