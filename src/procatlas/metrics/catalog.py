@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from procatlas.engine import DuckDBEngine, Selection
 from procatlas.metrics.calendar import BusinessCalendar
@@ -22,44 +23,37 @@ from procatlas.workspace.core import Workspace
 
 PRIMARY_GROUP_SQL = 'SELECT id, arg_min("group", rowid) AS grp FROM person WHERE "group" IS NOT NULL GROUP BY id'
 
+# consecutive events of a case, once (one window pass): previous code, code, lifecycle class,
+# seconds since the previous event, resource and group, and the previous event *with a resource*
+STEPS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE {{steps}} AS
+SELECT ev.cid, lag(ev.code) OVER w AS prev, ev.code, ev.lc,
+       date_diff('microsecond', lag(ev.ts) OVER w, ev.ts) / 1e6 AS d,
+       e.resource, coalesce(e."group", pg.grp) AS grp,
+       lag(CASE WHEN e.resource IS NOT NULL THEN {{{{'r': e.resource, 'g': coalesce(e."group", pg.grp)}}}} END
+           IGNORE NULLS) OVER w AS before
+FROM {{ev}} ev JOIN event e ON e.eid = ev.eid
+LEFT JOIN ({PRIMARY_GROUP_SQL}) pg ON pg.id = e.resource
+WINDOW w AS (PARTITION BY ev.cid ORDER BY ev.ts, ev.eid)
+"""
+
 # one row per case: timing, rework (an activity with the same lifecycle again), handovers between
 # consecutive events with a resource, and the cross-group ones among them
-CASES_SQL = f"""
-WITH r AS (
-    SELECT ev.cid, ev.ts, ev.eid, e.resource, coalesce(e."group", pg.grp) AS grp
-    FROM {{ev}} ev JOIN event e ON e.eid = ev.eid
-    LEFT JOIN ({PRIMARY_GROUP_SQL}) pg ON pg.id = e.resource
-    WHERE e.resource IS NOT NULL
-), h AS (
-    SELECT cid, resource, grp, lag(resource) OVER w AS prev_r, lag(grp) OVER w AS prev_g
-    FROM r WINDOW w AS (PARTITION BY cid ORDER BY ts, eid)
-), hc AS (
-    SELECT cid, count(*) FILTER (WHERE prev_r IS NOT NULL AND resource <> prev_r) AS handovers,
-           count(*) FILTER (WHERE prev_r IS NOT NULL AND resource <> prev_r AND grp IS NOT NULL
-                            AND prev_g IS NOT NULL AND grp <> prev_g) AS cross_group
-    FROM h GROUP BY cid
-), rw AS (
-    SELECT cid, count(*) > count(DISTINCT (code, lc)) AS rework FROM {{ev}} GROUP BY cid
+CASES_SQL = """
+WITH per AS (
+    SELECT cid, count(*) > count(DISTINCT (code, lc)) AS rework,
+           count(*) FILTER (WHERE resource IS NOT NULL AND before.r IS NOT NULL AND resource <> before.r)
+               AS handovers,
+           count(*) FILTER (WHERE resource IS NOT NULL AND before.r IS NOT NULL AND resource <> before.r
+                            AND grp IS NOT NULL AND before.g IS NOT NULL AND grp <> before.g) AS cross_group,
+           count(resource) AS with_resource, count(grp) FILTER (WHERE resource IS NOT NULL) AS with_group
+    FROM {steps} GROUP BY cid
 )
-SELECT c.case_id, c.first_ts, c.last_ts, c.duration_s, rw.rework,
-       CAST(coalesce(hc.handovers, 0) AS DOUBLE) AS handovers,
-       CAST(coalesce(hc.cross_group, 0) AS DOUBLE) AS cross_group
-FROM {{cases}} c JOIN rw ON rw.cid = c.cid LEFT JOIN hc ON hc.cid = c.cid
+SELECT c.case_id, c.first_ts, c.last_ts, c.duration_s, per.rework,
+       CAST(per.handovers AS DOUBLE) AS handovers, CAST(per.cross_group AS DOUBLE) AS cross_group,
+       per.with_resource, per.with_group
+FROM {cases} c JOIN per ON per.cid = c.cid
 ORDER BY c.first_ts, c.cid
-"""
-
-ACTORS_SQL = """
-SELECT count(*) FILTER (WHERE e.resource IS NOT NULL),
-       count(*) FILTER (WHERE e."group" IS NOT NULL OR e.resource IN (SELECT id FROM person WHERE "group" IS NOT NULL))
-FROM {ev} ev JOIN event e ON e.eid = ev.eid
-"""
-
-# consecutive events of a case, once: (previous code, code, lifecycle class, seconds between)
-STEPS_SQL = """
-CREATE OR REPLACE TEMP TABLE {steps} AS
-SELECT cid, lag(code) OVER w AS prev, code, lc,
-       date_diff('microsecond', lag(ts) OVER w, ts) / 1e6 AS d
-FROM {ev} WINDOW w AS (PARTITION BY cid ORDER BY ts, eid)
 """
 
 # waiting before an activity: time since the previous event of the case, measured at the
@@ -184,6 +178,14 @@ def _fmt(sql: str, sel: Selection) -> str:
 
 
 def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions) -> list[KpiValue]:
+    ws.execute(_fmt(STEPS_SQL, sel))
+    try:
+        return _from_steps(ws, engine, sel, o)
+    finally:
+        ws.execute(_fmt("DROP TABLE IF EXISTS {steps}", sel))
+
+
+def _from_steps(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions) -> list[KpiValue]:
     p = sel.process
     cal = o.calendar
     cases = ws.arrow(_fmt(CASES_SQL, sel))
@@ -220,7 +222,8 @@ def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOpti
         out.append(_kpi("sla_compliance", p, met, "share", "share",
                         f"share of cases with cycle time <= {o.sla_hours:g} h, {how}", kind="rate",
                         direction="higher", target=None))
-    with_resource, with_group = ws.rows(_fmt(ACTORS_SQL, sel))[0]
+    with_resource = int(pc.sum(cases["with_resource"]).as_py() or 0)
+    with_group = int(pc.sum(cases["with_group"]).as_py() or 0)
     if with_resource:
         out.append(_kpi("handovers_per_case", p, cases["handovers"].to_numpy(), "mean", "handovers",
                         "mean over cases of the number of consecutive events (with a resource) whose resource differs",
@@ -229,12 +232,8 @@ def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOpti
         out.append(_kpi("cross_group_handovers_per_case", p, cases["cross_group"].to_numpy(), "mean", "handovers",
                         "mean over cases of the handovers whose two resources belong to different groups "
                         "(event group, else the person's group)", kind="mean"))
-    ws.execute(_fmt(STEPS_SQL, sel))
-    try:
-        waits = _samples(ws, _fmt(WAITING_SQL, sel), [o.min_events, o.max_activities])
-        edges = _samples(ws, _fmt(EDGE_WAITING_SQL, sel), [o.min_events, o.max_edges])
-    finally:
-        ws.execute(_fmt("DROP TABLE IF EXISTS {steps}", sel))
+    waits = _samples(ws, _fmt(WAITING_SQL, sel), [o.min_events, o.max_activities])
+    edges = _samples(ws, _fmt(EDGE_WAITING_SQL, sel), [o.min_events, o.max_edges])
     for activity, sample in waits:
         out.append(_kpi(f"waiting_time[{activity}]", p, sample, "median", "hours",
                         f"median over occurrences of {activity!r} (start events when it has them) of the time "
@@ -264,7 +263,6 @@ def _exception_kpis(ws, engine, sel, o: CatalogOptions, ids: list[str]) -> list[
     if o.exception_settings is None:
         settings = settings.replace(detectors=tuple(d for d in settings.detectors if d != "conformance"))
     found = detect_exceptions(Process(ws, sel.process, engine=engine), sel, settings)
-    import pyarrow.compute as pc
     pos = pc.index_in(found.table["case_id"], value_set=pa.array(ids, pa.string())).to_numpy(zero_copy_only=False)
     types = np.asarray(found.table["type"].to_pylist(), dtype=object)
     known = ~np.isnan(pos.astype(np.float64))
