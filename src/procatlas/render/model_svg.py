@@ -12,10 +12,13 @@ __all__ = ["model_svg"]
 
 _INK = "#2f3b4c"
 _FILL = "#f4f7fb"
+# Scoped to the drawing's own root class: an SVG's <style> applies to the whole HTML page
+# it is inlined in (the atlas), and must not recolour the text of the maps beside it.
+_ROOT = "pa-model"
 _CSS = (
-    "text{font-family:Helvetica,Arial,sans-serif;fill:#1d2633}"
-    " .edge{fill:none;stroke:#5b6b80;stroke-width:1.3}"
-    " .node{stroke:#2f3b4c;stroke-width:1.4}"
+    f".{_ROOT} text{{font-family:Helvetica,Arial,sans-serif;fill:#1d2633}}"
+    f" .{_ROOT} .edge{{fill:none;stroke:#5b6b80;stroke-width:1.3}}"
+    f" .{_ROOT} .node{{stroke:#2f3b4c;stroke-width:1.4}}"
 )
 
 
@@ -64,7 +67,8 @@ def _edges(doc: SvgDoc, lay, keys) -> None:
 
 def _petri_svg(net: PetriNet, title: str | None) -> str:
     lay = petri_layout(net)
-    doc = SvgDoc(lay.width, lay.height, padding=12, title=title or net.name, background="#ffffff")
+    doc = SvgDoc(lay.width, lay.height, padding=12, title=title or net.name, background="#ffffff",
+                 attrs={"class": _ROOT})
     doc.add_style(_CSS)
     doc.add_def(arrow_marker("arr", "#5b6b80"))
     seen: dict[tuple[str, str], int] = {}
@@ -101,7 +105,8 @@ def _petri_svg(net: PetriNet, title: str | None) -> str:
 
 def _bpmn_svg(model: BpmnModel, title: str | None) -> str:
     lay = bpmn_layout(model)
-    doc = SvgDoc(lay.width, lay.height, padding=12, title=title or model.name, background="#ffffff")
+    doc = SvgDoc(lay.width, lay.height, padding=12, title=title or model.name, background="#ffffff",
+                 attrs={"class": _ROOT})
     doc.add_style(_CSS)
     doc.add_def(arrow_marker("arr", "#5b6b80"))
     _edges(doc, lay, [(f.source, f.target, k) for f, k in zip(model.flows, flow_keys(model))])
