@@ -127,7 +127,9 @@ class Process:
             return self._map(sel, stats, activities=activities, paths=paths, view=view, measure=measure)
 
     def _map(self, sel: Selection, stats: ActivityStats, *, activities: float, paths: float, view: str,
-             measure: str | None, dfg: Dfg | None = None) -> ProcessMap:
+             measure: str | None, dfg: Dfg | None = None, projected: dict | None = None) -> ProcessMap:
+        # ``projected``: a dict the caller keeps (kept activities -> DFG), so that slider moves
+        # that keep the same activities do not select the projected log again (the web app)
         if view not in VIEWS:
             raise InputError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
         measure = measure or VIEWS[view][0]
@@ -137,10 +139,16 @@ class Process:
         events = stats.events
         kept = dfg_filter.keep_activities(events, a_share)
         if len(kept) < len(events):
-            attrs = dict(sel.filters.event_attributes)
-            attrs["activity"] = tuple(a for a in attrs.get("activity", kept) if a in set(kept))
-            with self._selection(sel.filters.replace(event_attributes=attrs)) as projected:
-                dfg = self._dfg(projected)
+            key = tuple(kept)
+            if projected is not None and key in projected:
+                dfg = projected[key]
+            else:
+                attrs = dict(sel.filters.event_attributes)
+                attrs["activity"] = tuple(a for a in attrs.get("activity", kept) if a in set(kept))
+                with self._selection(sel.filters.replace(event_attributes=attrs)) as narrowed:
+                    dfg = self._dfg(narrowed)
+                if projected is not None:
+                    projected[key] = dfg
         elif dfg is None:
             dfg = self._dfg(sel)
         rows = {(r["source"], r["target"]): r for r in dfg.table.to_pylist()}

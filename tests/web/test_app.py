@@ -77,17 +77,21 @@ def test_errors_are_json_4xx_and_request_text_is_never_sql(client):
 
 
 def test_token_guards_every_route(workspace):
-    guarded = TestClient(create_app(workspace, token="s3cret"))
+    guarded = TestClient(create_app(workspace, token="s3cret", idle=0))
     assert guarded.get("/api/overview").status_code == 401
     assert guarded.get("/api/overview", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     assert guarded.get("/", params={"token": "s3cret"}).status_code == 200
     assert guarded.get("/api/overview").status_code == 200  # the cookie set by ?token=
 
 
-def test_busy_workspace_answers_503(workspace, tmp_path):
+def test_busy_workspace_answers_503(workspace, client, tmp_path):
     import subprocess
     import sys
     import textwrap
+    import time
+    client.get("/api/overview")
+    time.sleep(0.1)
+    client.app.state.handle.close()  # what the idle timer does two seconds after the last request
     # another process holds the file for writing, as an ingest does
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import duckdb, sys, time
@@ -97,13 +101,13 @@ def test_busy_workspace_answers_503(workspace, tmp_path):
     """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        r = TestClient(create_app(workspace)).get("/api/overview")
+        r = TestClient(create_app(workspace, idle=0)).get("/api/overview")
         assert r.status_code == 503 and "another process" in r.json()["detail"]
     finally:
         holder.stdin.write("\n")
         holder.stdin.flush()
         holder.wait(timeout=30)
-    assert TestClient(create_app(workspace)).get("/api/overview").status_code == 200
+    assert TestClient(create_app(workspace, idle=0)).get("/api/overview").status_code == 200
 
 
 def test_serve_refuses_a_public_host_without_token(workspace):

@@ -1,9 +1,12 @@
 """The local web app: the atlas views with live filters; every HTML page has a JSON twin under /api.
 
-Read-only on the workspace: each request opens a short-lived read-only DuckDB connection and
-closes it, so that ``procatlas ingest`` in another process can take the write lock between
-requests.  DuckDB refuses a read-only connection while another process holds the file for
-writing; the app then answers 503 with a JSON body saying so, and the next request tries again.
+Read-only on the workspace: requests share one read-only DuckDB connection that closes two seconds
+after the last request (:mod:`procatlas.web.cache`), so that ``procatlas ingest`` in another
+process can take the write lock between bursts of requests.  DuckDB refuses a read-only connection
+while another process holds the file for writing; the app then answers 503 with a JSON body
+saying so, and the next request tries again.  Results (per process and filters: the selection's
+activity statistics, DFG, variants and case durations; rendered maps) are cached in a small LRU
+keyed by the workspace file's signature, so a finished ingest invalidates them.
 Request text never becomes SQL: filters become :class:`procatlas.Filters` values that the
 engine passes as parameters, and case ids travel as parameters too.
 """
@@ -12,8 +15,6 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +22,17 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 
-from procatlas.errors import AtlasError, InputError, WorkspaceError
+from procatlas.errors import AtlasError, InputError
+from procatlas.web.cache import LRU, Handle, Locked
 
 MAX_CASES = 200
+__all__ = ["Locked", "create_app"]
 
 
-class Locked(Exception):
-    """The workspace is held by a writer (another process is ingesting)."""
-
-
-def create_app(workspace: str | Path, *, token: str | None = None) -> FastAPI:
-    """The FastAPI app over ``workspace`` (opened read-only per request); ``token`` guards every route."""
+def create_app(workspace: str | Path, *, token: str | None = None, idle: float = 2.0,
+               cache_size: int = 128) -> FastAPI:
+    """The FastAPI app over ``workspace`` (read-only; the connection closes ``idle`` seconds after the
+    last request); ``token`` guards every route; ``cache_size`` results are kept."""
     import jinja2
 
     from procatlas.render.report import duration, inline_svg, num, pct
@@ -43,19 +44,23 @@ def create_app(workspace: str | Path, *, token: str | None = None) -> FastAPI:
                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pct=pct, num=num, duration=duration, svg=inline_svg)
 
-    @contextmanager
-    def opened() -> Iterator[Any]:
-        from procatlas.workspace import Workspace
-        try:
-            ws = Workspace(path, read_only=True)
-        except WorkspaceError as exc:
-            if "lock" in str(exc).lower() or "conflicting" in str(exc).lower():
-                raise Locked(str(exc)) from None
-            raise
-        try:
-            yield ws
-        finally:
-            ws.close()
+    handle = Handle(path, idle=idle)
+    cache = LRU(cache_size)
+    app.state.handle, app.state.cache = handle, cache
+
+    def opened():
+        return handle.opened()
+
+    def summary(ws, sig: tuple, name: str, f) -> dict:
+        """One selection per (process, filters): everything the map, variants and drill-down need."""
+        def compute() -> dict:
+            from procatlas.model.discovery import ActivityStats, CaseDurations, Variants
+            proc = ws.process(name)
+            with proc._selection(f) as sel:
+                return {"sel": sel, "stats": ActivityStats(name, proc.engine.activities(sel)),
+                        "dfg": proc._dfg(sel), "variants": Variants(name, proc.engine.variants(sel), sel.cases),
+                        "durations": CaseDurations(name, proc.engine.case_durations(sel)), "projected": {}}
+        return cache.get(("summary", sig, name, _key(f)), compute)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -89,9 +94,11 @@ def create_app(workspace: str | Path, *, token: str | None = None) -> FastAPI:
     # -- data (the JSON twins) ----------------------------------------------------------------
     def overview_data() -> dict:
         from procatlas import api
-        with opened() as ws:
-            info = api.info(workspace=ws)
-            return {"workspace": info.to_dict(), "rejects": api.rejects(workspace=ws, limit=20)}
+        with opened() as (ws, sig):
+            def compute() -> dict:
+                info = api.info(workspace=ws)
+                return {"workspace": info.to_dict(), "rejects": api.rejects(workspace=ws, limit=20)}
+            return cache.get(("overview", sig), compute)
 
     def filters_of(start: str | None, end: str | None, attribute: str | None, value: str | None,
                    variant: int | None, top_variants: int | None):
@@ -102,27 +109,37 @@ def create_app(workspace: str | Path, *, token: str | None = None) -> FastAPI:
         f = Filters(**where)
         return f, variant
 
+    def narrowed(ws, sig: tuple, name: str, f, variant: int | None):
+        """The filters and summary after narrowing to one variant (numbered under the other filters)."""
+        base = summary(ws, sig, name, f)
+        if variant is None:
+            return f, base
+        ids = [r["case_id"] for r in base["durations"].table.select(["case_id", "variant"]).to_pylist()
+               if r["variant"] == variant]
+        f = f.replace(case_attributes={**dict(f.case_attributes), "case": ids or ["\x00none"]})
+        return f, summary(ws, sig, name, f)
+
     def process_data(name: str, activities: float, paths: float, view: str, f, variant: int | None) -> dict:
-        with opened() as ws:
-            proc = ws.process(name)
-            variants = proc.variants(f)  # numbered under the other filters, before narrowing to one
-            if variant is not None:
-                ids = _variant_cases(proc, f, variant)
-                f = f.replace(case_attributes={**dict(f.case_attributes), "case": ids or ["\x00none"]})
-            pmap = proc.map(f, activities=activities, paths=paths, view=view)
-            attrs = _case_attributes(ws, name)
-        return {"process": name, "filters": f.to_dict(), "variant": variant, "cases": pmap.cases,
-                "events": pmap.events, "map": pmap.to_dict(), "svg": pmap.to_svg(),
-                "variants": [{**v, "activities": list(v["activities"])}
-                             for v in variants.table.slice(0, 25).to_pylist()],
-                "variant_count": len(variants), "case_attributes": attrs}
+        with opened() as (ws, sig):
+            def compute() -> dict:
+                variants = summary(ws, sig, name, f)["variants"]
+                g, s = narrowed(ws, sig, name, f, variant)
+                proc = ws.process(name)
+                pmap = proc._map(s["sel"], s["stats"], activities=activities, paths=paths, view=view,
+                                 measure=None, dfg=s["dfg"], projected=s["projected"])
+                attrs = cache.get(("attributes", sig, name), lambda: _case_attributes(ws, name))
+                return {"process": name, "filters": g.to_dict(), "variant": variant, "cases": pmap.cases,
+                        "events": pmap.events, "map": pmap.to_dict(), "svg": pmap.to_svg(),
+                        "variants": [{**v, "activities": list(v["activities"])}
+                                     for v in variants.table.slice(0, 25).to_pylist()],
+                        "variant_count": len(variants), "case_attributes": attrs}
+            return cache.get(("process", sig, name, _key(f), variant, activities, paths, view), compute)
 
     def cases_data(name: str, f, variant: int | None, activity: str | None, limit: int) -> dict:
-        with opened() as ws:
-            proc = ws.process(name)
+        with opened() as (ws, sig):
             if activity:
                 f = f.replace(with_activities=(activity,))
-            rows = proc.case_durations(f).table.to_pylist()
+            rows = summary(ws, sig, name, f)["durations"].table.to_pylist()
         if variant is not None:
             rows = [r for r in rows if r["variant"] == variant]
         rows.sort(key=lambda r: -(r["duration_s"] or 0))
@@ -130,7 +147,7 @@ def create_app(workspace: str | Path, *, token: str | None = None) -> FastAPI:
                 "cases": len(rows), "rows": [_json_row(r) for r in rows[:limit]], "limit": limit}
 
     def case_data(name: str, case_id: str) -> dict:
-        with opened() as ws:
+        with opened() as (ws, _sig):
             rows = ws.arrow(CASE_EVENTS_SQL, [name, case_id]).to_pylist()
             if not rows:
                 if not ws.scalar("SELECT count(*) FROM object WHERE type = ?", [name]):
@@ -237,9 +254,9 @@ def _case_attributes(ws, process: str) -> dict[str, list[str]]:
         return {}
 
 
-def _variant_cases(proc, f, variant: int) -> list[str]:
-    rows = proc.case_durations(f).table.select(["case_id", "variant"]).to_pylist()
-    return [r["case_id"] for r in rows if r["variant"] == variant]
+def _key(f) -> str:
+    """A cache key of filters (their JSON form, sorted)."""
+    return json.dumps(f.to_dict(), sort_keys=True, default=str)
 
 
 def _json_row(r: dict) -> dict:
