@@ -158,6 +158,50 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
         return {"process": name, "case": case_id, "events": events,
                 "duration_s": (last - first).total_seconds()}
 
+    def people_data(process: str | None) -> dict:
+        from procatlas import api
+        with opened() as (ws, sig):
+            def compute() -> dict:
+                groups = api.people(workspace=ws, process=process, level="group")[0]
+                persons = api.people(workspace=ws, process=process, level="person")[0]
+                holes = api.watering_holes(workspace=ws, top=10)
+                return {"process": process, "groups": _rows_of(groups.stats),
+                        "persons": _rows_of(persons.stats.slice(0, 50)), "people": persons.stats.num_rows,
+                        "events_without_resource": persons.events_without_resource,
+                        "handover": groups.handover.to_dict(), "handover_svg": groups.handover.to_svg(),
+                        "roles": groups.roles.to_dict() if groups.roles else None,
+                        **holes.to_dict(), "people_svg": holes.to_svg() if holes.graph_nodes else None}
+            return cache.get(("people", sig, process), compute)
+
+    def exceptions_data(name: str, limit: int) -> dict:
+        from procatlas.model.discovery import Filters
+        with opened() as (ws, sig):
+            def compute() -> dict:
+                proc = ws.process(name)
+                s = summary(ws, sig, name, Filters())  # also raises "no process" for an unknown name
+                spots = proc.hotspots()
+                found = spots.exceptions if spots.exceptions is not None else proc.exceptions()
+                pmap = proc._map(s["sel"], s["stats"], activities=1.0, paths=1.0, view="frequency",
+                                 measure=None, dfg=s["dfg"])
+                return {"process": name, "exceptions": found.to_dict(), "hotspots": spots.to_dict(),
+                        "activity_load": dict(spots.activity_load),
+                        "edge_load": [{"source": a, "target": b, "exceptions": n}
+                                      for (a, b), n in spots.edge_load.items()],
+                        "heat_svg": spots.heat_svg(pmap)}
+            d = cache.get(("exceptions", sig, name), compute)
+        rows = d["exceptions"]["rows"]
+        return {**d, "exceptions": {**d["exceptions"], "rows": [_json_row(r) for r in rows[:limit]],
+                                    "limit": limit}}
+
+    def dependencies_data() -> dict:
+        from procatlas import api
+        with opened() as (ws, sig):
+            def compute() -> dict:
+                deps = api.dependencies(workspace=ws)
+                return {**json.loads(json.dumps(deps.to_dict(), default=str)),
+                        "svg": deps.ocdfg.to_svg() if deps.dependencies or deps.relations else None}
+            return cache.get(("dependencies", sig), compute)
+
     # -- JSON API ----------------------------------------------------------------------------
     @app.get("/api/overview", tags=["api"])
     def api_overview() -> dict:
@@ -186,6 +230,21 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
     def api_case(name: str, case_id: str) -> dict:
         """One case's timeline: its events in order."""
         return case_data(name, case_id)
+
+    @app.get("/api/people", tags=["api"])
+    def api_people(process: str | None = None) -> dict:
+        """Groups, the handover network between groups, busiest people, watering holes and brokers."""
+        return people_data(process or None)
+
+    @app.get("/api/process/{name}/exceptions", tags=["api"])
+    def api_exceptions(name: str, limit: int = Query(100, ge=1, le=1000)) -> dict:
+        """Exceptions per type (and the first ``limit`` rows), ranked hot spots and the heat map."""
+        return exceptions_data(name, limit)
+
+    @app.get("/api/dependencies", tags=["api"])
+    def api_dependencies() -> dict:
+        """Dependencies between processes, relation cardinalities, sync points and the OC-DFG."""
+        return dependencies_data()
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon():
@@ -219,6 +278,22 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
     @app.get("/process/{name}/case/{case_id}", response_class=HTMLResponse, include_in_schema=False)
     def case_page(name: str, case_id: str):
         return page("case.html.j2", d=case_data(name, case_id))
+
+    @app.get("/people", response_class=HTMLResponse, include_in_schema=False)
+    def people_page(process: str | None = None):
+        d = people_data(process or None)
+        return page("people.html.j2", d=d, handover_svg=Markup(inline_svg(d["handover_svg"])),
+                    people_svg=Markup(inline_svg(d["people_svg"])) if d["people_svg"] else None)
+
+    @app.get("/process/{name}/exceptions", response_class=HTMLResponse, include_in_schema=False)
+    def exceptions_page(name: str, limit: int = Query(100, ge=1, le=1000)):
+        d = exceptions_data(name, limit)
+        return page("exceptions.html.j2", d=d, heat_svg=Markup(inline_svg(d["heat_svg"])))
+
+    @app.get("/dependencies", response_class=HTMLResponse, include_in_schema=False)
+    def dependencies_page():
+        d = dependencies_data()
+        return page("dependencies.html.j2", d=d, svg=Markup(inline_svg(d["svg"])) if d["svg"] else None)
 
     return app
 
@@ -257,6 +332,10 @@ def _case_attributes(ws, process: str) -> dict[str, list[str]]:
 def _key(f) -> str:
     """A cache key of filters (their JSON form, sorted)."""
     return json.dumps(f.to_dict(), sort_keys=True, default=str)
+
+
+def _rows_of(table) -> list[dict]:
+    return [_json_row(r) for r in table.to_pylist()]
 
 
 def _json_row(r: dict) -> dict:
