@@ -18,19 +18,17 @@ Variant = tuple[int, tuple[str, ...], int]  # (variant id, activities, cases)
 
 
 def rework_sql(s: ExceptionSettings) -> str:
-    # one hash aggregation (the two first positions of each activity in its case) instead of three
-    # window functions sorting every event by (case, activity): 15 s -> a few on 10 M events
+    # one hash aggregation keeping the first two (pos, eid, ts) of each activity in its case,
+    # instead of three window functions sorting every event by (case, activity)
     part = "cid, activity, lifecycle" if s.rework_lifecycle_aware else "cid, activity"
+    gap = "date_diff('microsecond', f[1].ts, f[2].ts) / 1e6"
     return f"""
-SELECT r.cid, b.eid, 'rework', r.activity, NULL, date_diff('microsecond', a.ts, b.ts) / 1e6,
-       printf('%s done %d times in the case; first repeat %s after the first', r.activity, r.times,
-              {hours("date_diff('microsecond', a.ts, b.ts) / 1e6")}),
-       CASE WHEN r.lifecycle IS NOT NULL THEN 'lifecycle=' || r.lifecycle END
+SELECT cid, f[2].eid, 'rework', activity, NULL, {gap},
+       printf('%s done %d times in the case; first repeat %s after the first', activity, times, {hours(gap)}),
+       CASE WHEN lifecycle IS NOT NULL THEN 'lifecycle=' || lifecycle END
 FROM (SELECT cid, activity, {"lifecycle" if s.rework_lifecycle_aware else "NULL AS lifecycle"},
-             count(*) AS times, min(pos, 2) AS firsts
-      FROM {{st}} GROUP BY {part} HAVING count(*) >= 2) r
-JOIN {{st}} a ON a.cid = r.cid AND a.pos = r.firsts[1]
-JOIN {{st}} b ON b.cid = r.cid AND b.pos = r.firsts[2]
+             count(*) AS times, min({{{{'pos': pos, 'eid': eid, 'ts': ts}}}}, 2) AS f
+      FROM {{st}} GROUP BY {part} HAVING count(*) >= 2)
 """
 
 
