@@ -107,6 +107,13 @@ FROM root ORDER BY root.ts, root.thread
 """
 
 
+# Exception detectors whose verdict on a case does not depend on the other cases of the window.
+# rare_path, long_wait, sla_breach (default SLA) and unusual_resource flag a case *relative to the
+# window's own distribution* (a quantile, a share), so their rates stay about constant by
+# construction and cannot show an improvement; conformance (alignments) is too slow for a KPI run.
+RELATIVE_DETECTORS = ("rare_path", "long_wait", "sla_breach", "unusual_resource", "conformance")
+
+
 @dataclass(frozen=True)
 class CatalogOptions:
     """Options of the built-in catalog (each documented in docs/kpis.md)."""
@@ -114,7 +121,7 @@ class CatalogOptions:
     calendar: BusinessCalendar | None = None  # working-time durations when set
     sla_hours: float | None = None            # SLA compliance: case duration <= this
     exceptions: bool = True                   # first-time-right and exception-type rates
-    exception_settings: Any = None            # default: every detector but conformance (alignments)
+    exception_settings: Any = None            # default: the detectors of ABSOLUTE_DETECTORS
     social_target_hours: float = 24.0         # share of posts answered within
     min_events: int = 20                      # waiting/service time only for activities/edges this frequent
     max_activities: int = 20
@@ -261,7 +268,7 @@ def _exception_kpis(ws, engine, sel, o: CatalogOptions, ids: list[str]) -> list[
     from procatlas.process import Process
     settings = o.exception_settings or ExceptionSettings()
     if o.exception_settings is None:
-        settings = settings.replace(detectors=tuple(d for d in settings.detectors if d != "conformance"))
+        settings = settings.replace(detectors=tuple(d for d in settings.detectors if d not in RELATIVE_DETECTORS))
     found = detect_exceptions(Process(ws, sel.process, engine=engine), sel, settings)
     pos = pc.index_in(found.table["case_id"], value_set=pa.array(ids, pa.string())).to_numpy(zero_copy_only=False)
     types = np.asarray(found.table["type"].to_pylist(), dtype=object)

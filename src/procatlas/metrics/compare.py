@@ -36,24 +36,38 @@ def _boot(sample: np.ndarray, stat: str, rng: np.random.Generator, b: int) -> np
     return out
 
 
-def _test(kind: str, a: np.ndarray, b: np.ndarray) -> tuple[float | None, str | None]:
+def _quantile_test(a: np.ndarray, b: np.ndarray, q: float) -> tuple[float, str]:
+    """Mood's median test generalised to quantile ``q``: is the share of each sample above the
+    pooled quantile the same?  (Tests the statistic the KPI reports, not the whole distribution.)"""
+    cut = np.quantile(np.concatenate([a, b]), q)
+    p, _ = _proportions(float((a > cut).sum()), len(a), float((b > cut).sum()), len(b))
+    return p, "median test" if q == 0.5 else f"quantile test (q={q:g})"
+
+
+def _test(kind: str, stat: str, a: np.ndarray, b: np.ndarray) -> tuple[float | None, str | None]:
     if len(a) < 2 or len(b) < 2:
         return None, None
     if kind == "rate":
-        x1, x2 = int(round(a.sum())), int(round(b.sum()))
-        n1, n2 = len(a), len(b)
-        pooled = (x1 + x2) / (n1 + n2)
-        expected = min(n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled))
-        if expected < 5:
-            return float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])[1]), "fisher"
-        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-        if se == 0:
-            return 1.0, "two-proportion z"
-        z = (x2 / n2 - x1 / n1) / se
-        return float(2 * stats.norm.sf(abs(z))), "two-proportion z"
+        return _proportions(float(a.sum()), len(a), float(b.sum()), len(b))
+    if stat in ("median", "p90"):
+        return _quantile_test(a, b, 0.5 if stat == "median" else 0.9)
     if np.all(a == a[0]) and np.all(b == a[0]):
         return 1.0, "mann-whitney"
     return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue), "mann-whitney"
+
+
+def _proportions(s1: float, n1: int, s2: float, n2: int) -> tuple[float, str]:
+    """Two-proportion z test, or Fisher's exact test when an expected cell count is below 5."""
+    x1, x2 = int(round(s1)), int(round(s2))
+    pooled = (x1 + x2) / (n1 + n2)
+    expected = min(n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled))
+    if expected < 5:
+        return float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])[1]), "fisher"
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0, "two-proportion z"
+    z = (x2 / n2 - x1 / n1) / se
+    return float(2 * stats.norm.sf(abs(z))), "two-proportion z"
 
 
 def benjamini_hochberg(p: list[float]) -> list[float]:
@@ -110,7 +124,7 @@ def compare_metrics(before: Metrics, after: Metrics, *, alpha: float = 0.05, boo
         # CI of the change in the KPI's own statistic
         diff = _boot(sa, b.stat, rng, bootstrap) - _boot(sb, b.stat, rng, bootstrap)
         res["lo"], res["hi"] = (float(x) for x in np.quantile(diff, [0.025, 0.975]))
-        res["p"], res["test"] = _test(b.kind, sb, sa)
+        res["p"], res["test"] = _test(b.kind, b.stat, sb, sa)
         if res["p"] is None:
             res["verdict"] = "not tested"
         else:
