@@ -90,3 +90,23 @@ def test_pages_sliders_filters_and_drill_down(server, browser):  # noqa: F811
     assert page.locator("#timeline tr").count() > 2
     shot(page, "serve-case.png")
     assert errors == []
+
+
+def test_people_exceptions_and_dependencies_pages(server, browser):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    errors = watch(page)
+    page.goto(server + "/")
+    page.click("#nav a[href='/people']")
+    page.wait_for_selector("#handover svg")
+    assert page.locator("#persons tr").count() > 2
+    shot(page, "serve-people.png")
+    page.goto(server + "/process/complaint")
+    page.click("#exceptions-link")
+    page.wait_for_selector("#heatmap svg")
+    assert int(page.inner_text("#n-exceptions").replace(",", "")) >= 0
+    shot(page, "serve-exceptions.png")
+    page.goto(server + "/dependencies")
+    page.wait_for_selector("#ocdfg svg")
+    assert page.locator("#dependencies tr").count() > 1
+    shot(page, "serve-dependencies.png")
+    assert errors == []

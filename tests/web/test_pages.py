@@ -44,6 +44,7 @@ def _plain(x):
 def test_people_twin_has_the_api_values(client, workspace):
     from procatlas import api
     d = client.get("/api/people").json()
+    assert d["level"] == "group" and d["notes"] == []
     groups, _ = api.people(workspace=workspace, level="group")
     persons, _ = api.people(workspace=workspace, level="person")
     holes = api.watering_holes(workspace=workspace, top=10)
@@ -110,6 +111,9 @@ def test_a_finished_ingest_invalidates_the_cache(demo, tmp_path):
     api.ingest([demo / "company.jsonocel"], workspace=ws)
     client = TestClient(create_app(ws, idle=0.2))
     before = client.get("/api/overview").json()
+    people = client.get("/api/people").json()  # no groups known yet: the network between people
+    assert people["level"] == "person" and people["groups"] == [] and "no groups" in people["notes"][0]
+    assert people["handover"]["level"] == "person" and "<svg" in client.get("/people").text
     assert client.get("/api/overview").json() == before  # served from the cache
     assert client.app.state.cache.hits >= 1
     time.sleep(0.6)  # the idle connection has closed: an ingest can take the write lock

@@ -162,15 +162,30 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
         from procatlas import api
         with opened() as (ws, sig):
             def compute() -> dict:
-                groups = api.people(workspace=ws, process=process, level="group")[0]
+                if process and not ws.scalar("SELECT count(*) FROM object WHERE type = ?", [process]):
+                    raise InputError(f"no process '{process}' in the workspace")
+                notes = []
                 persons = api.people(workspace=ws, process=process, level="person")[0]
-                holes = api.watering_holes(workspace=ws, top=10)
-                return {"process": process, "groups": _rows_of(groups.stats),
+                try:
+                    groups = api.people(workspace=ws, process=process, level="group")[0]
+                except InputError as exc:  # no groups known: the handover network between people
+                    groups = None
+                    notes.append(str(exc))
+                try:
+                    found = api.watering_holes(workspace=ws, top=10)
+                    holes = found.to_dict() | {"people_svg": found.to_svg() if found.graph_nodes else None}
+                except InputError as exc:
+                    holes = {"watering_holes": [], "near_misses": [], "brokers": [], "candidates": 0,
+                             "messages": 0, "criteria": {}, "people_svg": None}
+                    notes.append(str(exc))
+                handover = (groups or persons).handover
+                return {"process": process, "level": "group" if groups else "person",
+                        "groups": _rows_of(groups.stats) if groups else [],
                         "persons": _rows_of(persons.stats.slice(0, 50)), "people": persons.stats.num_rows,
                         "events_without_resource": persons.events_without_resource,
-                        "handover": groups.handover.to_dict(), "handover_svg": groups.handover.to_svg(),
-                        "roles": groups.roles.to_dict() if groups.roles else None,
-                        **holes.to_dict(), "people_svg": holes.to_svg() if holes.graph_nodes else None}
+                        "handover": handover.to_dict(), "handover_svg": handover.to_svg(),
+                        "roles": groups.roles.to_dict() if groups and groups.roles else None,
+                        **holes, "notes": notes}
             return cache.get(("people", sig, process), compute)
 
     def exceptions_data(name: str, limit: int) -> dict:
