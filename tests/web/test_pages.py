@@ -133,3 +133,26 @@ def test_filters_share_one_selection_and_hit_the_cache(tmp_path, workspace):
     assert client.app.state.cache.misses == misses + 1  # the map only; the selection was cached
     assert a["map"]["nodes"] == b["map"]["nodes"] and a["svg"] != b["svg"]
     assert client.get("/api/process/sales_order", params={"activities": 0.4, "paths": 0.5}).json() == a
+
+
+@pytest.mark.parametrize("where", [{}, {"end": "2025-03-01"}, {"variant": 2}])
+def test_frequency_maps_from_variants_equal_a_new_selection(client, workspace, where):
+    from procatlas import api
+    from procatlas.model.discovery import Filters
+    ws = api.open_workspace(workspace, read_only=True)
+    try:
+        proc = ws.process("sales_order")
+        f = Filters(end=where.get("end"))
+        if "variant" in where:
+            ids = [r["case_id"] for r in proc.case_durations(f).table.to_pylist() if r["variant"] == where["variant"]]
+            f = f.replace(case_attributes={"case": ids})
+        for a in (0.9, 0.6, 0.3):
+            for p in (1.0, 0.4):
+                got = client.get("/api/process/sales_order", params={**where, "activities": a, "paths": p}).json()
+                want = proc.map(f, activities=a, paths=p).to_dict()
+                assert got["map"]["nodes"] == _plain(want["nodes"])
+                edges = [{k: e[k] for k in ("source", "target", "frequency", "cases")} for e in want["edges"]]
+                assert [{k: e[k] for k in ("source", "target", "frequency", "cases")}
+                        for e in got["map"]["edges"]] == edges, (a, p)
+    finally:
+        ws.close()

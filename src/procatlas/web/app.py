@@ -125,8 +125,11 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
                 variants = summary(ws, sig, name, f)["variants"]
                 g, s = narrowed(ws, sig, name, f, variant)
                 proc = ws.process(name)
+                projected = s["projected"]
+                if view == "frequency":  # counts only: the projection comes from the variants, no new selection
+                    projected = _FromVariants(name, s["variants"], g, s["projected"])
                 pmap = proc._map(s["sel"], s["stats"], activities=activities, paths=paths, view=view,
-                                 measure=None, dfg=s["dfg"], projected=s["projected"])
+                                 measure=None, dfg=s["dfg"], projected=projected)
                 attrs = cache.get(("attributes", sig, name), lambda: _case_attributes(ws, name))
                 return {"process": name, "filters": g.to_dict(), "variant": variant, "cases": pmap.cases,
                         "events": pmap.events, "map": pmap.to_dict(), "svg": pmap.to_svg(),
@@ -342,6 +345,64 @@ def _case_attributes(ws, process: str) -> dict[str, list[str]]:
         return {n: list(v) for n, v in ws.rows(CASE_ATTRIBUTES_SQL, [process])}
     except Exception:  # noqa: BLE001 - attribute shapes vary; the filter list is a convenience
         return {}
+
+
+class _FromVariants(dict):
+    """Projected DFGs (kept activities -> Dfg) counted from the variant table, for the frequency view.
+
+    A case-level selection keeps whole cases, so projecting each variant's activity sequence on the
+    kept activities and weighting it by its cases gives the same frequencies, case counts and
+    start/end counts as selecting the projected events again (tests/web/test_pages.py checks it);
+    only the transition times are missing (the performance view selects the events).  A DFG
+    already selected for the performance view is used when there is one.
+    """
+
+    def __init__(self, name: str, variants, filters, selected: dict) -> None:
+        super().__init__()
+        self.name, self.variants, self.filters, self.selected = name, variants, filters, selected
+
+    def __contains__(self, key) -> bool:
+        return True
+
+    def __getitem__(self, kept: tuple):
+        if kept in self.selected:
+            return self.selected[kept]
+        if kept not in self.selected.setdefault("_counts", {}):
+            self.selected["_counts"][kept] = _dfg_of_variants(self.name, self.variants, kept, self.filters)
+        return self.selected["_counts"][kept]
+
+
+def _dfg_of_variants(name: str, variants, kept: tuple, filters):
+    from collections import Counter
+
+    import pyarrow as pa
+
+    from procatlas.model.discovery import Dfg
+    keep = set(kept)
+    freq: Counter = Counter()
+    cases: Counter = Counter()
+    start: Counter = Counter()
+    end: Counter = Counter()
+    t = variants.table
+    for acts, n in zip(t["activities"].to_pylist(), t["cases"].to_pylist()):
+        trace = [a for a in acts if a in keep]
+        if not trace:
+            continue
+        start[trace[0]] += n
+        end[trace[-1]] += n
+        pairs = list(zip(trace, trace[1:]))
+        for pair in pairs:
+            freq[pair] += n
+        for pair in set(pairs):
+            cases[pair] += n
+    edges = sorted(freq, key=lambda e: (-freq[e], e[0], e[1]))
+    table = pa.table({"source": pa.array([e[0] for e in edges], pa.string()),
+                      "target": pa.array([e[1] for e in edges], pa.string()),
+                      "frequency": pa.array([freq[e] for e in edges], pa.int64()),
+                      "cases": pa.array([cases[e] for e in edges], pa.int64())})
+    order = sorted  # start/end as the engine lists them: most cases first, then by name
+    return Dfg(name, table, dict(order(start.items(), key=lambda kv: (-kv[1], kv[0]))),
+               dict(order(end.items(), key=lambda kv: (-kv[1], kv[0]))), filters)
 
 
 def _key(f) -> str:
