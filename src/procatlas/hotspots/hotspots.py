@@ -110,7 +110,7 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         return [], 0, notes
     lm, ct = d.st + "_lm", d.st + "_ct"
     fmt.update(lm=lm, ct=ct)
-    temps = (lm, ct, ct + "_n", lm + "_sym", lm + "_here", lm + "_pair")
+    temps = (lm, ct, ct + "_n", ct + "_t", ct + "_m", lm + "_symm", lm + "_sym", lm + "_here", lm + "_pair")
     try:
         # exception types per case, without types so common they are the rule
         ws.execute(f"""CREATE TEMP TABLE {ct} AS
@@ -157,20 +157,35 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
                         s.hotspot_min_cases, s.hotspot_min_cases, s.hotspot_max_location_share, n])
             untested_pairs = ws.scalar(f"SELECT sum(n) FROM {lm}_pair WHERE kind = 'untested'") or 0
             ws.execute(f"INSERT INTO {lm} SELECT kind, value, cid FROM {lm}_pair WHERE kind = 'pair'")
+        # each case's exception types as a bit mask (types are few): the per-location counts below
+        # are then hash joins and bit counts over (location, case) rows, not a join with every row
+        types = [r[0] for r in ws.rows(f"SELECT DISTINCT type FROM {ct} ORDER BY 1")][:62]
+        bits = pa.table({"type": types, "bit": list(range(len(types)))})
+        ws.execute(f"CREATE TEMP TABLE {ct}_t AS SELECT * FROM bits", register={"bits": bits})
+        ws.execute(f"""CREATE TEMP TABLE {ct}_m AS SELECT c.cid, bit_or(CAST(1 AS BIGINT) << t.bit) AS mask
+                       FROM (SELECT DISTINCT cid, type FROM {ct}) c JOIN {ct}_t t USING (type) GROUP BY c.cid""")
         # symptoms: a type on (almost) every case of a location says what the location is, not where
-        ws.execute(f"""CREATE TEMP TABLE {lm}_sym AS
-            WITH sz AS (SELECT kind, value, count(*) AS n FROM {lm} GROUP BY ALL)
-            SELECT lm.kind, lm.value, ct.type FROM {lm} lm JOIN (SELECT DISTINCT cid, type FROM {ct}) ct USING (cid)
-            JOIN sz USING (kind, value) GROUP BY lm.kind, lm.value, ct.type, sz.n
-            HAVING count(*) >= ? * sz.n""", [s.hotspot_symptom_share])
-        # per (location, case): distinct types, without the location's own exceptions and symptoms
+        per_bit = " + ".join(f"(CASE WHEN sum((coalesce(m.mask, 0) >> {b}) & 1) >= ? * count(*) "
+                             f"THEN CAST(1 AS BIGINT) << {b} ELSE 0 END)" for b in range(len(types))) or "0"
+        ws.execute(f"""CREATE TEMP TABLE {lm}_symm AS SELECT lm.kind, lm.value, CAST({per_bit} AS BIGINT) AS sym
+                       FROM {lm} lm LEFT JOIN {ct}_m m USING (cid) GROUP BY lm.kind, lm.value""",
+                   [s.hotspot_symptom_share] * len(types))
+        ws.execute(f"""CREATE TEMP TABLE {lm}_sym AS SELECT y.kind, y.value, t.type FROM {lm}_symm y
+                       JOIN {ct}_t t ON (y.sym >> t.bit) & 1 = 1 WHERE y.sym <> 0""")
+        # per (location, case): distinct types, without the location's symptoms (and, at an activity
+        # or edge, without the exceptions located there)
         ws.execute(f"""CREATE TEMP TABLE {lm}_here AS
+            SELECT lm.kind, lm.value, lm.cid, bit_count(coalesce(m.mask, 0) & ~y.sym) AS k
+            FROM {lm} lm JOIN {lm}_symm y USING (kind, value) LEFT JOIN {ct}_m m USING (cid)
+            WHERE lm.kind NOT IN ('activity', 'edge')
+            UNION ALL
             SELECT lm.kind, lm.value, lm.cid, count(DISTINCT ct.type) AS k
             FROM {lm} lm LEFT JOIN {ct} ct ON ct.cid = lm.cid
                  AND NOT (lm.kind = 'activity' AND (ct.activity = lm.value OR ct.target = lm.value))
                  AND NOT (lm.kind = 'edge' AND ct.activity || ' -> ' || coalesce(ct.target, '') = lm.value)
                  AND NOT EXISTS (SELECT 1 FROM {lm}_sym y WHERE y.kind = lm.kind AND y.value = lm.value
                                  AND y.type = ct.type)
+            WHERE lm.kind IN ('activity', 'edge')
             GROUP BY ALL""")
         median = ws.scalar(f"SELECT median(duration_s) FROM {fmt['cases']} WHERE cid NOT IN (SELECT cid FROM {ct})")
         if median is None:
