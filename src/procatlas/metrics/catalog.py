@@ -154,14 +154,21 @@ def _weekly(ts: np.ndarray) -> np.ndarray:
     return np.bincount(weeks).astype(np.float64)
 
 
+_FIND = object()
+
+
 def process_kpis(ws: Workspace, process: str, filters: Filters | None = None,
-                 options: CatalogOptions | None = None, *, engine: DuckDBEngine | None = None) -> list[KpiValue]:
-    """The built-in catalog of ``process`` under ``filters`` (see docs/kpis.md for each formula)."""
+                 options: CatalogOptions | None = None, *, engine: DuckDBEngine | None = None,
+                 hole_refs: Any = _FIND) -> list[KpiValue]:
+    """The built-in catalog of ``process`` under ``filters`` (see docs/kpis.md for each formula).
+
+    ``hole_refs``: object ids referenced in watering holes, when already known (they are
+    workspace-wide, so :func:`compute_metrics` finds them once for every process)."""
     options = options or CatalogOptions()
     engine = engine or DuckDBEngine(ws)
     sel = engine.select(process, filters or Filters())
     try:
-        return _catalog(ws, engine, sel, options)
+        return _catalog(ws, engine, sel, options, hole_refs)
     finally:
         engine.release(sel)
 
@@ -184,15 +191,16 @@ def _fmt(sql: str, sel: Selection) -> str:
                       steps=sel.events_table + "_mx_steps")
 
 
-def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions) -> list[KpiValue]:
+def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions, hole_refs) -> list[KpiValue]:
     ws.execute(_fmt(STEPS_SQL, sel))
     try:
-        return _from_steps(ws, engine, sel, o)
+        return _from_steps(ws, engine, sel, o, hole_refs)
     finally:
         ws.execute(_fmt("DROP TABLE IF EXISTS {steps}", sel))
 
 
-def _from_steps(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions) -> list[KpiValue]:
+def _from_steps(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions,
+                hole_refs) -> list[KpiValue]:
     p = sel.process
     cal = o.calendar
     cases = ws.arrow(_fmt(CASES_SQL, sel))
@@ -256,7 +264,7 @@ def _from_steps(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogO
     ids = cases["case_id"].to_pylist()
     if o.exceptions and ids:
         out.extend(_exception_kpis(ws, engine, sel, o, ids))
-    hole = _watering_share(ws, p, ids)
+    hole = _watering_share(p, ids, _hole_refs(ws) if hole_refs is _FIND else hole_refs)
     if hole is not None:
         out.append(hole)
     return out
@@ -292,16 +300,22 @@ def _exception_kpis(ws, engine, sel, o: CatalogOptions, ids: list[str]) -> list[
     return out
 
 
-def _watering_share(ws: Workspace, process: str, ids: list[str]) -> KpiValue | None:
-    if not ids or not ws.scalar("SELECT count(*) FROM message WHERE case_refs IS NOT NULL AND len(case_refs) > 0"):
+def _hole_refs(ws: Workspace) -> set[str] | None:
+    """Object ids referenced by messages of qualified watering holes (None: no holes or no refs)."""
+    if not ws.scalar("SELECT count(*) FROM message WHERE case_refs IS NOT NULL AND len(case_refs) > 0"):
         return None
     from procatlas.people.watering import _venue_key, watering_holes
     holes = [h.venue for h in watering_holes(ws).holes]
     if not holes:
         return None
-    refs = {r[0] for r in ws.rows(
+    return {r[0] for r in ws.rows(
         f"SELECT DISTINCT unnest(case_refs) FROM (SELECT case_refs, {_venue_key()} AS key FROM message) m "
         f"WHERE key IN ({', '.join('?' * len(holes))})", holes)}
+
+
+def _watering_share(process: str, ids: list[str], refs: set[str] | None) -> KpiValue | None:
+    if not ids or refs is None:
+        return None
     sample = np.array([1.0 if c in refs else 0.0 for c in ids])
     return _kpi("watering_hole_share", process, sample, "share", "share",
                 "share of cases referenced by a message in a watering hole (procatlas.people.watering_holes)",
@@ -340,21 +354,26 @@ def compute_metrics(ws: Workspace, *, process: str | None = None, start: Any = N
 
     ``case_ids`` restricts a process to the given cases (used to split one period at random).
     """
-    from procatlas.metrics.kpifile import evaluate
     began = time.perf_counter()
     options = options or CatalogOptions()
     engine = DuckDBEngine(ws)
     processes = [process] if process else engine.processes()
     kpis: list[KpiValue] = []
-    for p in processes:
-        f = window_filters(start, end)
-        if case_ids and p in case_ids:
-            f = f.replace(case_attributes={"case": list(case_ids[p])})
-        kpis.extend(process_kpis(ws, p, f, options, engine=engine))
-        for uk in user_kpis or ():
-            if uk.process == p:
-                kpis.append(evaluate(ws, engine, uk, f, options))
+    refs = _hole_refs(ws)
+    _per_process(ws, engine, processes, start, end, options, user_kpis, case_ids, kpis, refs)
     if process is None:
         kpis.extend(social_kpis(ws, start, end, options.social_target_hours))
     return Metrics(tuple(kpis), None if start is None else str(start), None if end is None else str(end),
                    seconds=time.perf_counter() - began)
+
+
+def _per_process(ws, engine, processes, start, end, options, user_kpis, case_ids, kpis, refs) -> None:
+    from procatlas.metrics.kpifile import evaluate
+    for p in processes:
+        f = window_filters(start, end)
+        if case_ids and p in case_ids:
+            f = f.replace(case_attributes={"case": list(case_ids[p])})
+        kpis.extend(process_kpis(ws, p, f, options, engine=engine, hole_refs=refs))
+        for uk in user_kpis or ():
+            if uk.process == p:
+                kpis.append(evaluate(ws, engine, uk, f, options))
