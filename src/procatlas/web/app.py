@@ -373,36 +373,44 @@ class _FromVariants(dict):
 
 
 def _dfg_of_variants(name: str, variants, kept: tuple, filters):
-    from collections import Counter
-
+    import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from procatlas.model.discovery import Dfg
-    keep = set(kept)
-    freq: Counter = Counter()
-    cases: Counter = Counter()
-    start: Counter = Counter()
-    end: Counter = Counter()
     t = variants.table
-    for acts, n in zip(t["activities"].to_pylist(), t["cases"].to_pylist()):
-        trace = [a for a in acts if a in keep]
-        if not trace:
-            continue
-        start[trace[0]] += n
-        end[trace[-1]] += n
-        pairs = list(zip(trace, trace[1:]))
-        for pair in pairs:
-            freq[pair] += n
-        for pair in set(pairs):
-            cases[pair] += n
-    edges = sorted(freq, key=lambda e: (-freq[e], e[0], e[1]))
-    table = pa.table({"source": pa.array([e[0] for e in edges], pa.string()),
-                      "target": pa.array([e[1] for e in edges], pa.string()),
-                      "frequency": pa.array([freq[e] for e in edges], pa.int64()),
-                      "cases": pa.array([cases[e] for e in edges], pa.int64())})
-    order = sorted  # start/end as the engine lists them: most cases first, then by name
-    return Dfg(name, table, dict(order(start.items(), key=lambda kv: (-kv[1], kv[0]))),
-               dict(order(end.items(), key=lambda kv: (-kv[1], kv[0]))), filters)
+    flat = pc.list_flatten(t["activities"]).dictionary_encode().combine_chunks() \
+        if isinstance(t["activities"], pa.ChunkedArray) else pc.list_flatten(t["activities"]).dictionary_encode()
+    names = flat.dictionary.to_pylist()
+    codes = flat.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    parent = pc.list_parent_indices(t["activities"]).to_numpy(zero_copy_only=False).astype(np.int64)
+    weight = np.asarray(t["cases"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    keep = np.isin(codes, [i for i, a in enumerate(names) if a in set(kept)])
+    codes, parent = codes[keep], parent[keep]
+    k = len(names)
+    same = parent[1:] == parent[:-1] if len(parent) else np.zeros(0, bool)
+    first = np.ones(len(parent), bool)
+    first[1:] = ~same
+    last = np.ones(len(parent), bool)
+    last[:-1] = ~same
+    key = codes[:-1][same] * k + codes[1:][same]
+    owner = parent[:-1][same]
+    freq = np.bincount(key, weights=weight[owner], minlength=k * k) if len(key) else np.zeros(k * k)
+    pairs = np.unique(owner * (k * k) + key) if len(key) else np.zeros(0, np.int64)
+    cases = np.bincount(pairs % (k * k), weights=weight[pairs // (k * k)], minlength=k * k) \
+        if len(pairs) else np.zeros(k * k)
+    start = np.bincount(codes[first], weights=weight[parent[first]], minlength=k)
+    end = np.bincount(codes[last], weights=weight[parent[last]], minlength=k)
+    edges = sorted((int(e) for e in np.nonzero(freq)[0]),
+                   key=lambda e: (-freq[e], names[e // k], names[e % k]))
+    table = pa.table({"source": pa.array([names[e // k] for e in edges], pa.string()),
+                      "target": pa.array([names[e % k] for e in edges], pa.string()),
+                      "frequency": pa.array([int(freq[e]) for e in edges], pa.int64()),
+                      "cases": pa.array([int(cases[e]) for e in edges], pa.int64())})
+
+    def counts(x) -> dict[str, int]:  # as the engine lists them: most cases first, then by name
+        return dict(sorted(((names[i], int(x[i])) for i in np.nonzero(x)[0]), key=lambda kv: (-kv[1], kv[0])))
+    return Dfg(name, table, counts(start), counts(end), filters)
 
 
 def _key(f) -> str:
