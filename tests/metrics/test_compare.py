@@ -83,3 +83,16 @@ def test_changed_definition_is_flagged_not_compared(planted):
     assert compare_metrics(a, b).get("sla_compliance") is None  # new KPI: not in the before set
     changed = compare_metrics(a, c).get("cycle_time_median")
     assert changed.verdict == "definition changed" and changed.p_value is None and changed.change is None
+
+
+def test_windows_partition_the_cases(planted, tmp_path):
+    """A date-only end includes its day; compare NAME takes the cases after the baseline's window."""
+    import shutil
+    ws = tmp_path / "w.duckdb"
+    shutil.copy(planted, ws)
+    total = api.metrics(workspace=ws, process="claims", exceptions=False)["cases"].value
+    api.baseline_save("h1", workspace=ws, process="claims", end="2024-06-30", exceptions=False)
+    c = api.compare(workspace=ws, baseline="h1")
+    cases = c.get("cases")
+    assert cases.before + cases.after == total
+    assert [b.name for b in api.baselines(workspace=ws)] == ["h1"]

@@ -131,9 +131,17 @@ class CatalogOptions:
         return f"calendar={self.calendar.describe() if self.calendar else 'none'}"
 
 
+def inclusive_end(end: Any) -> Any:
+    """A date-only end (``2024-06-30``) means the whole day."""
+    if isinstance(end, str) and len(end.strip()) == 10:
+        return end.strip() + "T23:59:59.999999"
+    return end
+
+
 def window_filters(start: Any = None, end: Any = None) -> Filters:
-    """Cases that *started* in the window: a case belongs to the period in which it began."""
-    return Filters(start=start, end=end, time_mode="started") if (start or end) else Filters()
+    """Cases that *started* in the window (a date-only end includes that day): a case belongs to the
+    period in which it began, so consecutive windows never share a case."""
+    return Filters(start=start, end=inclusive_end(end), time_mode="started") if (start or end) else Filters()
 
 
 def _kpi(kpi: str, process: str, sample: np.ndarray, stat: str, unit: str, definition: str, *, kind: str,

@@ -229,7 +229,8 @@ def evaluate(ws, engine, kpi: UserKpi, base, options=None) -> KpiValue:
     from procatlas.engine.queries import _json_path
     f = base
     if kpi.start or kpi.end:
-        f = f.replace(start=kpi.start or f.start, end=kpi.end or f.end, time_mode="started")
+        from procatlas.metrics.catalog import inclusive_end
+        f = f.replace(start=kpi.start or f.start, end=inclusive_end(kpi.end) or f.end, time_mode="started")
     narrowed = f
     if kpi.activities:
         narrowed = narrowed.replace(with_activities=kpi.activities)

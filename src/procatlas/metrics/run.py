@@ -68,10 +68,18 @@ def compare_baseline(ws: Workspace, name: str, *, start: Any = None, end: Any = 
     info, before, opts = load_baseline(ws, name)
     options, user = _options_from(opts)
     if start is None and end is None and info.end is not None:
-        start = info.end
+        start = _after(info.end)
     after = compute_metrics(ws, process=info.process, start=start, end=end, options=options, user_kpis=user)
     return compare_metrics(before, after, alpha=alpha, seed=seed, before_label=f"baseline {name}",
                            after_label=f"{start or ''}..{end or ''}")
+
+
+def _after(end: str) -> str:
+    """The first instant after a baseline window's end (the next day for a date-only end)."""
+    import datetime as dt
+    if len(end.strip()) == 10:
+        return (dt.date.fromisoformat(end.strip()) + dt.timedelta(days=1)).isoformat()
+    return end
 
 
 def compare_windows(ws: Workspace, before: str, after: str, *, process: str | None = None,
