@@ -78,3 +78,21 @@ def test_working_time_calendar():
     e = np.array(["2025-01-07T10:00", "2025-01-05T12:00", "2025-01-07T18:00"], dtype="datetime64[us]")
     # Fri 16-17 (1 h) + Mon holiday + Tue 9-10 (1 h); a weekend; a whole Tuesday (8 h)
     assert (cal.working_seconds(s, e) / 3600).tolist() == [2.0, 0.0, 8.0]
+
+
+def test_working_time_applies_to_every_duration(tmp_path):
+    """With a 24/7 calendar every duration equals elapsed time; with office hours none is longer."""
+    path = write_log(tmp_path / "log.csv", cases=150)
+    ws = tmp_path / "w.duckdb"
+    api.ingest([path], workspace=ws, process="claims")
+    plain = api.metrics(workspace=ws, process="claims", exceptions=False)
+    always = api.metrics(workspace=ws, process="claims", exceptions=False,
+                         calendar=BusinessCalendar(working_days="1111111", from_hour=0, to_hour=24))
+    office = api.metrics(workspace=ws, process="claims", exceptions=False, calendar=BusinessCalendar())
+    durations = [k.kpi for k in plain.kpis if k.kind == "duration"]
+    assert len(durations) >= 5
+    for name in durations:
+        assert always[name].value == pytest.approx(plain[name].value, rel=1e-9)
+        assert office[name].value <= plain[name].value + 1e-9
+        assert "working time" in office[name].definition and office[name].definition != plain[name].definition
+    assert office["cycle_time_median"].value < 0.5 * plain["cycle_time_median"].value

@@ -28,7 +28,7 @@ PRIMARY_GROUP_SQL = 'SELECT id, arg_min("group", rowid) AS grp FROM person WHERE
 STEPS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE {{steps}} AS
 SELECT ev.cid, lag(ev.code) OVER w AS prev, ev.code, ev.lc,
-       date_diff('microsecond', lag(ev.ts) OVER w, ev.ts) / 1e6 AS d,
+       date_diff('microsecond', lag(ev.ts) OVER w, ev.ts) / 1e6 AS d, lag(ev.ts) OVER w AS t0, ev.ts AS t1,
        e.resource, coalesce(e."group", pg.grp) AS grp,
        lag(CASE WHEN e.resource IS NOT NULL THEN {{{{'r': e.resource, 'g': coalesce(e."group", pg.grp)}}}} END
            IGNORE NULLS) OVER w AS before
@@ -60,7 +60,7 @@ ORDER BY c.first_ts, c.cid
 # activity's start events (or at every event of activities that have no start events)
 WAITING_SQL = """
 WITH hs AS (SELECT DISTINCT code FROM {ev} WHERE lc = 1)
-SELECT a.activity, list(w.d) AS sample
+SELECT a.activity, {measure}
 FROM {steps} w JOIN {acts} a ON a.code = w.code
 WHERE w.d IS NOT NULL AND (w.lc = 1 OR w.code NOT IN (SELECT code FROM hs))
 GROUP BY a.activity HAVING count(*) >= ?
@@ -68,7 +68,7 @@ ORDER BY count(*) DESC, a.activity LIMIT ?
 """
 
 EDGE_WAITING_SQL = """
-SELECT a.activity AS source, b.activity AS target, list(d) AS sample
+SELECT a.activity AS source, b.activity AS target, {measure}
 FROM {steps} st JOIN {acts} a ON a.code = st.prev JOIN {acts} b ON b.code = st.code
 WHERE st.prev IS NOT NULL AND st.prev <> st.code
 GROUP BY a.activity, b.activity HAVING count(DISTINCT cid) >= ?
@@ -83,12 +83,13 @@ WITH s AS (
 ), c AS (
     SELECT cid, code, ts, row_number() OVER (PARTITION BY cid, code ORDER BY ts, eid) AS r FROM {ev} WHERE lc = 2
 ), d AS (
-    SELECT c.code, date_diff('microsecond', s.ts, c.ts) / 1e6 AS service_s
+    SELECT c.code, s.ts AS t0, c.ts AS t1, date_diff('microsecond', s.ts, c.ts) / 1e6 AS d
     FROM s JOIN c ON c.cid = s.cid AND c.code = s.code AND c.r = s.r WHERE c.ts >= s.ts
     UNION ALL
-    SELECT code, date_diff('microsecond', start_ts, ts) / 1e6 FROM {ev} WHERE start_ts IS NOT NULL AND ts >= start_ts
+    SELECT code, start_ts, ts, date_diff('microsecond', start_ts, ts) / 1e6 FROM {ev}
+    WHERE start_ts IS NOT NULL AND ts >= start_ts
 )
-SELECT a.activity, list(d.service_s) AS sample FROM d JOIN {acts} a ON a.code = d.code
+SELECT a.activity, {measure} FROM d JOIN {acts} a ON a.code = d.code
 GROUP BY a.activity HAVING count(*) >= ? ORDER BY count(*) DESC, a.activity LIMIT ?
 """
 
@@ -181,22 +182,36 @@ def process_kpis(ws: Workspace, process: str, filters: Filters | None = None,
         engine.release(sel)
 
 
-def _samples(ws: Workspace, sql: str, params: list) -> list[tuple]:
-    """Rows of a query whose last column is a list of numbers: (keys..., numpy array) per row,
-    converted from Arrow without going through Python floats."""
-    t = ws.arrow(sql, params)
+def _lists(col) -> tuple[np.ndarray, np.ndarray]:
+    col = col.combine_chunks()
+    return col.offsets.to_numpy(), col.values.to_numpy(zero_copy_only=False)
+
+
+def _samples(ws: Workspace, sql: str, params: list, calendar: BusinessCalendar | None = None) -> list[tuple]:
+    """(keys..., numpy array of seconds) per row of a duration query, read from Arrow lists.
+
+    ``{measure}`` in ``sql`` becomes the list of elapsed seconds ``d``, or with a calendar the
+    lists of both timestamps ``t0``, ``t1``, whose working seconds numpy then computes."""
+    lists = "list(t0) AS t0s, list(t1) AS t1s" if calendar else "list(d) AS sample"
+    t = ws.arrow(sql.replace("{measure}", lists), params)
     if t.num_rows == 0:
         return []
-    col = t.column(t.num_columns - 1).combine_chunks()
-    offsets = col.offsets.to_numpy()
-    values = col.values.to_numpy(zero_copy_only=False).astype(np.float64)
-    keys = [t.column(i).to_pylist() for i in range(t.num_columns - 1)]
+    if calendar:
+        offsets, t0 = _lists(t.column(t.num_columns - 2))
+        _, t1 = _lists(t.column(t.num_columns - 1))
+        values = calendar.working_seconds(t0.astype("datetime64[us]"), t1.astype("datetime64[us]"))
+        nkeys = t.num_columns - 2
+    else:
+        offsets, values = _lists(t.column(t.num_columns - 1))
+        nkeys = t.num_columns - 1
+    values = values.astype(np.float64)
+    keys = [t.column(i).to_pylist() for i in range(nkeys)]
     return [(*(k[r] for k in keys), values[offsets[r]:offsets[r + 1]]) for r in range(t.num_rows)]
 
 
 def _fmt(sql: str, sel: Selection) -> str:
     return sql.format(ev=sel.events_table, cases=sel.cases_table, acts=sel.activities_table,
-                      steps=sel.events_table + "_mx_steps")
+                      steps=sel.events_table + "_mx_steps", measure="{measure}")
 
 
 def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions, hole_refs) -> list[KpiValue]:
@@ -255,20 +270,20 @@ def _from_steps(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogO
         out.append(_kpi("cross_group_handovers_per_case", p, cases["cross_group"].to_numpy(), "mean", "handovers",
                         "mean over cases of the handovers whose two resources belong to different groups "
                         "(event group, else the person's group)", kind="mean"))
-    waits = _samples(ws, _fmt(WAITING_SQL, sel), [o.min_events, o.max_activities])
-    edges = _samples(ws, _fmt(EDGE_WAITING_SQL, sel), [o.min_events, o.max_edges])
+    waits = _samples(ws, _fmt(WAITING_SQL, sel), [o.min_events, o.max_activities], cal)
+    edges = _samples(ws, _fmt(EDGE_WAITING_SQL, sel), [o.min_events, o.max_edges], cal)
     for activity, sample in waits:
         out.append(_kpi(f"waiting_time[{activity}]", p, sample, "median", "hours",
                         f"median over occurrences of {activity!r} (start events when it has them) of the time "
-                        "since the previous event of the case", kind="duration", scale=hours))
+                        f"since the previous event of the case, {how}", kind="duration", scale=hours))
     for src, tgt, sample in edges:
         out.append(_kpi(f"waiting_time[{src} -> {tgt}]", p, sample, "median", "hours",
-                        f"median over directly-follows occurrences {src!r} -> {tgt!r} of the time between them",
+                        f"median over directly-follows occurrences {src!r} -> {tgt!r} of the time between them, {how}",
                         kind="duration", scale=hours))
-    for activity, sample in _samples(ws, _fmt(SERVICE_SQL, sel), [o.min_events, o.max_activities]):
+    for activity, sample in _samples(ws, _fmt(SERVICE_SQL, sel), [o.min_events, o.max_activities], cal):
         out.append(_kpi(f"service_time[{activity}]", p, sample, "median", "hours",
                         f"median over executions of {activity!r} of complete - start (FIFO-paired lifecycle "
-                        "events, or the event's start timestamp)", kind="duration", scale=hours))
+                        f"events, or the event's start timestamp), {how}", kind="duration", scale=hours))
     ids = cases["case_id"].to_pylist()
     if o.exceptions and ids:
         out.extend(_exception_kpis(ws, engine, sel, o, ids))
