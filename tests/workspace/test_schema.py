@@ -62,3 +62,19 @@ def test_trace_sql(tmp_path, monkeypatch, capsys):
     ws = Workspace(tmp_path / "w.duckdb")
     ws.scalar("SELECT 42")
     assert "SELECT 42" in capsys.readouterr().err
+
+
+def test_older_workspace_opened_read_only_is_migrated_first(tmp_path):
+    path = tmp_path / "old.duckdb"
+    Workspace(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE procatlas_meta SET value = '1' WHERE key = 'schema_version'")
+    # undo what migrations after v1 created, as a v1 workspace would look
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    for t in tables - {"procatlas_meta", "source", "event", "object", "object_change", "event_object",
+                       "object_object", "person", "message", "reject", "attribute_type"}:
+        con.execute(f"DROP TABLE {t}")
+    con.close()
+    with Workspace(path, read_only=True) as ws:
+        assert ws.schema_version == SCHEMA_VERSION
+        assert ws.read_only

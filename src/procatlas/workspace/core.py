@@ -169,7 +169,8 @@ class Workspace:
         if version == SCHEMA_VERSION:
             return
         if self.read_only:
-            raise WorkspaceError(f"{self.path}: workspace schema v{version} needs migrating; open it writable once")
+            self._migrate_then_reopen_read_only(version)
+            return
         with self.transaction():
             if not exists:
                 self.execute("CREATE TABLE procatlas_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -179,6 +180,19 @@ class Workspace:
                     for statement in _statements(sql):
                         self.execute(statement)
             self.execute("UPDATE procatlas_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+
+    def _migrate_then_reopen_read_only(self, version: int) -> None:
+        """An older workspace opened read-only: migrate it once with a short writable
+        connection, then continue read-only (fails clearly if another process is writing)."""
+        self.con.close()
+        try:
+            Workspace(self.path).close()
+        except WorkspaceError as exc:
+            raise WorkspaceError(f"{self.path}: workspace schema v{version} needs migrating, and it cannot be "
+                                 f"opened for writing now ({exc})") from None
+        self.con = duckdb.connect(str(self.path), read_only=True)
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(f"SET memory_limit = '{memory_limit()}'")
 
     @property
     def schema_version(self) -> int:
