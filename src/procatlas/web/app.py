@@ -114,8 +114,9 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
         base = summary(ws, sig, name, f)
         if variant is None:
             return f, base
-        ids = [r["case_id"] for r in base["durations"].table.select(["case_id", "variant"]).to_pylist()
-               if r["variant"] == variant]
+        import pyarrow.compute as pc
+        t = base["durations"].table
+        ids = t.filter(pc.equal(t["variant"], variant))["case_id"].to_pylist()
         f = f.replace(case_attributes={**dict(f.case_attributes), "case": ids or ["\x00none"]})
         return f, summary(ws, sig, name, f)
 
@@ -142,12 +143,19 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
         with opened() as (ws, sig):
             if activity:
                 f = f.replace(with_activities=(activity,))
-            rows = summary(ws, sig, name, f)["durations"].table.to_pylist()
+            t = summary(ws, sig, name, f)["durations"].table
+        import pyarrow as pa
+        import pyarrow.compute as pc
         if variant is not None:
-            rows = [r for r in rows if r["variant"] == variant]
-        rows.sort(key=lambda r: -(r["duration_s"] or 0))
+            t = t.filter(pc.equal(t["variant"], variant))
+        # longest first (no duration last), ties in the table's order (start time, case)
+        import numpy as np
+        order = pc.sort_indices(t.append_column("_i", pa.array(np.arange(t.num_rows, dtype=np.int64))),
+                                sort_keys=[("duration_s", "descending"), ("_i", "ascending")],
+                                null_placement="at_end")
+        rows = t.take(order.slice(0, limit)).to_pylist()
         return {"process": name, "filters": f.to_dict(), "variant": variant, "activity": activity,
-                "cases": len(rows), "rows": [_json_row(r) for r in rows[:limit]], "limit": limit}
+                "cases": t.num_rows, "rows": [_json_row(r) for r in rows], "limit": limit}
 
     def case_data(name: str, case_id: str) -> dict:
         with opened() as (ws, _sig):
