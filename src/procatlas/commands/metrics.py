@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from procatlas import api
-from procatlas.clikit import Format, FormatOpt, WorkspaceOpt, emit, err
+from procatlas.clikit import Format, FormatOpt, WorkspaceOpt, emit, err, out
 
 ProcessOpt = Annotated[str | None, typer.Option("--process", "-p", help="Process (default: every process).")]
 KpisOpt = Annotated[Path | None, typer.Option("--kpis", help="TOML file of user KPIs (docs/kpis.md).")]
@@ -33,6 +33,26 @@ def _calendar(working_hours: str | None, holidays: list[str] | None):
     return BusinessCalendar(from_hour=a, to_hour=b, holidays=tuple(holidays or ()))
 
 
+def _table(rows: list[dict], title: str) -> None:
+    """A compact table: KPI names never truncated (they carry the activity or edge), numbers short."""
+    from rich.table import Table
+    table = Table(title=title, show_edge=False, header_style="bold", pad_edge=False)
+    for i, key in enumerate(rows[0] if rows else {}):
+        table.add_column(key, no_wrap=i > 0 and key != "kpi", overflow="fold",
+                         justify="left" if key in ("kpi", "process", "verdict", "unit") else "right")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    out.print(table)
+
+
+def _g(x) -> str:
+    if x is None:
+        return ""
+    if float(x).is_integer() and abs(x) < 1e12:
+        return str(int(x))
+    return f"{x:.3g}"
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def metrics(process: ProcessOpt = None, kpis: KpisOpt = None, start: FromOpt = None, end: ToOpt = None,
@@ -44,10 +64,12 @@ def register(app: typer.Typer) -> None:
                              calendar=_calendar(working_hours, holiday), sla_hours=sla_hours,
                              exceptions=not no_exceptions)
         data = result.to_dict()
-        rows = data if format is Format.csv else [
-            {"kpi": r["kpi"], "process": r["process"], "value": "" if r["value"] is None else f"{r['value']:.4g}",
-             "unit": r["unit"], "n": r["n"]} for r in data]
-        emit(data, format, rows, title="KPIs")
+        if format is Format.table:
+            several = len({r["process"] for r in data}) > 1
+            _table([{"kpi": r["kpi"], **({"process": r["process"]} if several else {}), "value": _g(r["value"]),
+                     "unit": r["unit"], "n": r["n"]} for r in data], "KPIs")
+            return
+        emit(data, format, data, title="KPIs")
 
     baseline = typer.Typer(help="Save, list and delete KPI baselines.", no_args_is_help=True)
     app.add_typer(baseline, name="baseline")
@@ -91,11 +113,11 @@ def register(app: typer.Typer) -> None:
                              sla_hours=sla_hours, exceptions=not no_exceptions, alpha=alpha)
         data = result.to_dict()
         if format is Format.table:
-            def g(x):
-                return "" if x is None else f"{x:.4g}"
-            rows = [{"kpi": r["kpi"], "process": r["process"], "before": g(r["before"]), "after": g(r["after"]),
-                     "change": g(r["change"]), "95% CI": "" if r["ci_low"] is None else f"{g(r['ci_low'])}..{g(r['ci_high'])}",
-                     "p": g(r["p_value"]), "verdict": r["verdict"]} for r in data]
-        else:
-            rows = data
-        emit(data, format, rows, title=f"{result.before} -> {result.after}")
+            several = len({r["process"] for r in data}) > 1
+            _table([{"kpi": r["kpi"], **({"process": r["process"]} if several else {}), "before": _g(r["before"]),
+                     "after": _g(r["after"]), "change": _g(r["change"]),
+                     "95% CI": "" if r["ci_low"] is None else f"{_g(r['ci_low'])}..{_g(r['ci_high'])}",
+                     "q": _g(r["q_value"]), "verdict": r["verdict"]} for r in data],
+                   f"{result.before} -> {result.after} (q: Benjamini-Hochberg adjusted p)")
+            return
+        emit(data, format, data, title=f"{result.before} -> {result.after}")
