@@ -148,11 +148,10 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
         import pyarrow.compute as pc
         if variant is not None:
             t = t.filter(pc.equal(t["variant"], variant))
-        # longest first (no duration last), ties in the table's order (start time, case)
+        # longest first (no duration last: the default null placement), ties in the table's order (start time, case)
         import numpy as np
         order = pc.sort_indices(t.append_column("_i", pa.array(np.arange(t.num_rows, dtype=np.int64))),
-                                sort_keys=[("duration_s", "descending"), ("_i", "ascending")],
-                                null_placement="at_end")
+                                sort_keys=[("duration_s", "descending"), ("_i", "ascending")])
         rows = t.take(order.slice(0, limit)).to_pylist()
         return {"process": name, "filters": f.to_dict(), "variant": variant, "activity": activity,
                 "cases": t.num_rows, "rows": [_json_row(r) for r in rows], "limit": limit}
