@@ -148,7 +148,7 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
         import pyarrow.compute as pc
         if variant is not None:
             t = t.filter(pc.equal(t["variant"], variant))
-        # longest first (no duration last: the default null placement), ties in the table's order (start time, case)
+        # longest first (no duration: last), ties in the table order (start time, case)
         import numpy as np
         order = pc.sort_indices(t.append_column("_i", pa.array(np.arange(t.num_rows, dtype=np.int64))),
                                 sort_keys=[("duration_s", "descending"), ("_i", "ascending")])
