@@ -10,7 +10,6 @@ from procatlas.errors import InputError
 from procatlas.metrics.baseline import load_baseline, save_baseline
 from procatlas.metrics.calendar import BusinessCalendar
 from procatlas.metrics.catalog import CatalogOptions, compute_metrics
-from procatlas.metrics.compare import compare_metrics
 from procatlas.metrics.kpifile import UserKpi, load_kpis
 from procatlas.model.metrics import BaselineInfo, Comparison, Metrics
 from procatlas.workspace.core import Workspace
@@ -65,6 +64,7 @@ def compare_baseline(ws: Workspace, name: str, *, start: Any = None, end: Any = 
                      seed: int = 0) -> Comparison:
     """Baseline ``name`` against current data: cases started in ``start``..``end``, by default
     those started after the baseline's window (all data when the baseline had no end)."""
+    from procatlas.metrics.compare import compare_metrics  # scipy: only when comparing
     info, before, opts = load_baseline(ws, name)
     options, user = _options_from(opts)
     if start is None and end is None and info.end is not None:
@@ -85,6 +85,7 @@ def _after(end: str) -> str:
 def compare_windows(ws: Workspace, before: str, after: str, *, process: str | None = None,
                     kpis: str | Path | None = None, options: CatalogOptions | None = None, alpha: float = 0.05,
                     seed: int = 0) -> Comparison:
+    from procatlas.metrics.compare import compare_metrics
     b0, b1 = parse_window(before, "--before")
     a0, a1 = parse_window(after, "--after")
     user = load_kpis(kpis) if kpis else []
