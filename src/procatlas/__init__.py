@@ -1,7 +1,10 @@
 """procatlas: map how an organisation really works from the event data its systems record."""
 
-from procatlas.api import (catalog, dependencies, discover, export, info, ingest, link_posts, open_workspace,
-                           people, processes, rejects, watering_holes)
+# api.people, api.metrics, api.hotspots and api.triggers are not re-exported here: procatlas.people,
+# .metrics, .hotspots and .triggers are subpackages, and importing one would replace the function.
+from procatlas.api import (baseline_delete, baseline_save, baselines, catalog, compare, conformance, dependencies,
+                           discover, exceptions, export, info, ingest, link_posts, open_workspace, processes,
+                           rejects, watering_holes)
 from procatlas.errors import AtlasError, EngineError, InputError, MappingError, WorkspaceError
 from procatlas.model.discovery import Filters
 from procatlas.model.mapping import Mapping
@@ -21,15 +24,20 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "baseline_delete",
+    "baseline_save",
+    "baselines",
     "catalog",
+    "compare",
+    "conformance",
     "dependencies",
     "discover",
+    "exceptions",
     "export",
     "info",
     "ingest",
     "link_posts",
     "open_workspace",
-    "people",
     "processes",
     "rejects",
     "watering_holes",
