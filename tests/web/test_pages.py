@@ -127,10 +127,11 @@ def test_filters_share_one_selection_and_hit_the_cache(tmp_path, workspace):
     shutil.copy(workspace, ws)
     client = TestClient(create_app(ws, idle=0))
     a = client.get("/api/process/sales_order", params={"activities": 0.4, "paths": 0.5}).json()
-    misses = client.app.state.cache.misses
+    misses, selected = client.app.state.cache.misses, client.app.state.selections.misses
     b = client.get("/api/process/sales_order", params={"activities": 0.4, "paths": 0.5,
                                                       "view": "performance"}).json()
-    assert client.app.state.cache.misses == misses + 1  # the map only; the selection was cached
+    assert client.app.state.cache.misses == misses + 1  # the map only ...
+    assert client.app.state.selections.misses == selected  # ... the selection was cached
     assert a["map"]["nodes"] == b["map"]["nodes"] and a["svg"] != b["svg"]
     assert client.get("/api/process/sales_order", params={"activities": 0.4, "paths": 0.5}).json() == a
 

@@ -46,7 +46,9 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
 
     handle = Handle(path, idle=idle)
     cache = LRU(cache_size)
-    app.state.handle, app.state.cache = handle, cache
+    # selections hold a case table each (about 30 MB at 10 million events): few of them
+    selections = LRU(max(2, cache_size // 16))
+    app.state.handle, app.state.cache, app.state.selections = handle, cache, selections
 
     def opened():
         return handle.opened()
@@ -60,7 +62,7 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
                 return {"sel": sel, "stats": ActivityStats(name, proc.engine.activities(sel)),
                         "dfg": proc._dfg(sel), "variants": Variants(name, proc.engine.variants(sel), sel.cases),
                         "durations": CaseDurations(name, proc.engine.case_durations(sel)), "projected": {}}
-        return cache.get(("summary", sig, name, _key(f)), compute)
+        return selections.get(("summary", sig, name, _key(f)), compute)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
