@@ -112,7 +112,7 @@ def _drop_temp(ws: Workspace) -> None:
 
 def _reject_reason_sql(tz: str) -> str:
     """CASE expression naming why a staged event cannot be stored (NULL when it can)."""
-    return f"""
+    return """
         CASE
           WHEN activity IS NULL OR trim(activity) = '' THEN 'empty activity'
           WHEN t IS NULL AND (ts_text IS NULL OR trim(ts_text) = '') THEN 'missing timestamp'
