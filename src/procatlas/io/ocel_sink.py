@@ -9,6 +9,7 @@ from typing import Any
 
 from procatlas.io import ReadOptions
 from procatlas.io._stage import Stager
+from procatlas.io._types import xes_type_of
 
 # OCEL 2.0 attribute type -> the XES type name the staging contract records
 XES_TYPE = {
@@ -19,21 +20,6 @@ XES_TYPE = {
 _BATCH = 20_000
 _RESOURCE_KEYS = ("org:resource", "resource")
 _LIFECYCLE_KEYS = ("lifecycle:transition", "lifecycle")
-
-
-def xes_type_of(value: Any) -> str:
-    """XES type name of a Python value read from JSON."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "container"
-    return "string"
 
 
 def convert(value: Any, ocel_type: str | None) -> tuple[Any, bool]:

@@ -13,6 +13,8 @@ from typing import IO, Any
 
 import pyarrow as pa
 
+from procatlas.io._types import xes_type_of as _json_type
+
 # The standard extensions every written log declares (IEEE 1849-2023, section 7).
 EXTENSIONS = (
     ("Concept", "concept", "http://www.xes-standard.org/concept.xesext"),
@@ -40,20 +42,6 @@ def _timestamp(ts: datetime) -> str:
     """ISO 8601 with millisecond precision and an explicit UTC offset."""
     return (f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d}T{ts.hour:02d}:{ts.minute:02d}:{ts.second:02d}"
             f".{ts.microsecond // 1000:03d}+00:00")
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "container"
-    return "string"
 
 
 def _attribute(out: list[str], indent: str, key: str, value: Any, declared: str | None) -> None:
