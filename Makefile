@@ -19,8 +19,9 @@ install: $(VENV)/.installed-$(EXTRAS)
 demo: install
 	$(BIN)/procatlas demo --out demo-out
 
+# two workers (the machines have two cores); tests of one module share a worker and its fixtures
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,oracle]'

@@ -57,7 +57,7 @@ def test_process_flag_and_workspace_env(tmp_path):
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("missing.xes", None, "missing.xes: no such file"),
     ("notes.docx", b"hello", "unknown format"),
-    ("broken.xes.gz", gzip.compress(b"<log><trace><string key='concept:name' value='1'/>" * 50)[:120],
+    ("broken.xes.gz", gzip.compress(b"<log><trace><string key='concept:name' value='1'/>" * 50, mtime=0)[:120],
      "broken.xes.gz"),
     ("garbage.xes", b"\x00\x01\x02 not xml at all", "garbage.xes"),
 ])
