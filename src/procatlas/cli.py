@@ -18,7 +18,6 @@ from procatlas.errors import AtlasError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Map how an organisation really works from its event data.")
-_emit = emit
 
 
 def _progress() -> Progress:
@@ -68,7 +67,7 @@ def ingest(
              "events": s["events"], "objects": s["objects"], "rejected": s["rejected"],
              "status": "unchanged (already ingested)" if s["skipped"] else "ingested"}
             for s in data["sources"]]
-    _emit(data, format, rows)
+    emit(data, format, rows)
     if format is Format.table:
         for s in report.sources:
             for note in s.notes:
@@ -85,7 +84,7 @@ def info(workspace: WorkspaceOpt = None, format: FormatOpt = Format.table) -> No
         out.print(f"[bold]{data['workspace']}[/bold]: {data['events']:,} events, {data['objects']:,} objects, "
                   f"{data['activities']:,} activities, {data['rejected']:,} rejected rows; {span}",
                   highlight=False)
-    _emit(data, format, [dict(p) for p in data["processes"]], title="processes")
+    emit(data, format, [dict(p) for p in data["processes"]], title="processes")
 
 
 @app.command()
@@ -94,7 +93,7 @@ def rejects(workspace: WorkspaceOpt = None, format: FormatOpt = Format.table,
             limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100) -> None:
     """Rows that could not be stored, with file, line/row and reason."""
     rows = api.rejects(workspace=workspace, source=source, limit=limit)
-    _emit({"rejects": rows}, format, rows)
+    emit({"rejects": rows}, format, rows)
 
 
 @app.command()
@@ -106,7 +105,7 @@ def export(
 ) -> None:
     """Write a process, or the whole workspace as OCEL 2.0, to a file."""
     result = api.export(workspace=workspace, process=process, to=to)
-    _emit(result, format)
+    emit(result, format)
 
 
 class View(str, Enum):
@@ -182,7 +181,7 @@ def discover(
             f"{data['variants']:,} variants, {len(data['activities'])} activities, {len(data['dfg'])} paths",
             highlight=False)
     rows = [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()} for r in data["dfg"]]
-    _emit(data, format, rows, title="directly-follows paths")
+    emit(data, format, rows, title="directly-follows paths")
     if format is Format.table:
         for name, path in files.items():
             if name == "missing":
@@ -215,7 +214,7 @@ def simulate(
         report = run(out_dir, seed=seed, cases=cases, start=first, months=months, formats=formats)
     data = report.to_dict()
     rows = [{"file": name, "path": path} for name, path in data["files"].items()]
-    _emit(data, format, rows, title=f"{data['events']:,} events, {data['messages']:,} messages, "
+    emit(data, format, rows, title=f"{data['events']:,} events, {data['messages']:,} messages, "
                                     f"{data['posts']:,} posts, {data['people']} people")
 
 
@@ -232,7 +231,7 @@ def demo(
         report = run_demo(out_dir, seed=seed, cases=cases, stage=lambda name: status.update(name))
     data = report.to_dict()
     if format is not Format.table:
-        _emit(data, format, [{"process": p, **{k: v for k, v in d.items() if k != "files"}}
+        emit(data, format, [{"process": p, **{k: v for k, v in d.items() if k != "files"}}
                              for p, d in data["discovery"].items()])
         return
     sim, info = data["simulation"], data["info"]
@@ -242,7 +241,7 @@ def demo(
               f"{len(info['processes'])} processes, {info['rejected']} rejected rows", highlight=False)
     rows = [{"process": p, "cases": d["cases"], "events": d["events"], "variants": d["variants"]}
             for p, d in data["discovery"].items()]
-    _emit(data, format, rows, title="discovered processes")
+    emit(data, format, rows, title="discovered processes")
     if data["discovery"]:
         out.print(f"Maps, models (BPMN, PNML, SVG), variants and DFG per process: {Path(data['out']) / 'discovery'}",
                   highlight=False)

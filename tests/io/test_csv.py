@@ -13,10 +13,9 @@ from hypothesis import strategies as st
 
 from procatlas.errors import InputError, MappingError
 from procatlas.io import ReadOptions
-from procatlas.io._stage import Stager
 from procatlas.io.csv import read_csv
 from procatlas.model.mapping import Mapping
-from tests.conftest import data_file
+from tests.conftest import data_file, fresh_stager
 
 
 def counts(stager):
@@ -252,7 +251,6 @@ def _field(v: str, delim: str) -> str:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(log=logs())
 def test_random_csv_round_trip(tmp_path_factory, log):
-    import duckdb
     delim, fmt, offset, cases, acts, notes, costs, stamps = log
     comma = delim != ","
     lines = [delim.join(["case:concept:name", "concept:name", "time:timestamp", "note", "cost"])]
@@ -266,8 +264,8 @@ def test_random_csv_round_trip(tmp_path_factory, log):
     p = tmp_path_factory.mktemp("rt") / "rand.csv"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    con = duckdb.connect()
-    st_ = Stager(lambda sql, params=None, register=None: _exec(con, sql, params, register))
+    st_ = fresh_stager()
+    con = st_.con
     read_csv(p, st_, ReadOptions())
     got = con.execute("SELECT case_id, activity, ts, attributes FROM stage_case_event ORDER BY position").fetchall()
     assert con.execute("SELECT count(*) FROM stage_reject").fetchall()[0][0] == 0
@@ -278,12 +276,3 @@ def test_random_csv_round_trip(tmp_path_factory, log):
     assert [(r[0], r[1], r[2], json.loads(r[3])) for r in got] == want
     con.close()
 
-
-def _exec(con, sql, params=None, register=None):
-    for name, obj in (register or {}).items():
-        con.register(name, obj)
-    try:
-        return con.execute(sql, params or [])
-    finally:
-        for name in register or {}:
-            con.unregister(name)

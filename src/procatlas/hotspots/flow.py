@@ -74,6 +74,15 @@ def order_violations(variants: Sequence[Variant], dom: dict[tuple[str, str], flo
     return rows
 
 
+def _case_support(variants: Sequence[Variant]) -> Counter:
+    """Cases containing each activity (a variant counts its cases once per activity)."""
+    support: Counter = Counter()
+    for _v, acts, n in variants:
+        for a in set(acts):
+            support[a] += n
+    return support
+
+
 def _after(dom: dict[tuple[str, str], float]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     for a, b in dom:
@@ -83,10 +92,7 @@ def _after(dom: dict[tuple[str, str], float]) -> dict[str, set[str]]:
 
 def skipped_steps(variants: Sequence[Variant], dom, s: ExceptionSettings, total: int) -> list[dict]:
     """Activities in >= skipped_min_support of the cases, missing from a case that went past them."""
-    support: Counter = Counter()
-    for _v, acts, n in variants:
-        for a in set(acts):
-            support[a] += n
+    support = _case_support(variants)
     after = _after(dom)
     rows = []
     for x, k in support.items():
@@ -107,10 +113,7 @@ def skipped_steps(variants: Sequence[Variant], dom, s: ExceptionSettings, total:
 
 def conditional_candidates(variants: Sequence[Variant], dom, s: ExceptionSettings, total: int) -> list[str]:
     """Activities too rare overall to be required, but maybe required for a segment of cases."""
-    support: Counter = Counter()
-    for _v, acts, n in variants:
-        for a in set(acts):
-            support[a] += n
+    support = _case_support(variants)
     after = _after(dom)
     return [a for a, k in support.items() if 0.02 <= k / total < s.skipped_min_support and after.get(a)]
 

@@ -83,8 +83,7 @@ class Workspace:
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
             raise WorkspaceError(f"{self.path}: not a procatlas workspace ({first})") from None
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"SET memory_limit = '{memory_limit()}'")
+        self._configure()
         self._migrate()
 
     # -- the choke point -------------------------------------------------------------------
@@ -181,6 +180,11 @@ class Workspace:
                         self.execute(statement)
             self.execute("UPDATE procatlas_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
+    def _configure(self) -> None:
+        """Session settings every connection gets: UTC and the memory budget."""
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(f"SET memory_limit = '{memory_limit()}'")
+
     def _migrate_then_reopen_read_only(self, version: int) -> None:
         """An older workspace opened read-only: migrate it once with a short writable
         connection, then continue read-only (fails clearly if another process is writing)."""
@@ -191,8 +195,7 @@ class Workspace:
             raise WorkspaceError(f"{self.path}: workspace schema v{version} needs migrating, and it cannot be "
                                  f"opened for writing now ({exc})") from None
         self.con = duckdb.connect(str(self.path), read_only=True)
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"SET memory_limit = '{memory_limit()}'")
+        self._configure()
 
     @property
     def schema_version(self) -> int:

@@ -110,7 +110,7 @@ def _drop_temp(ws: Workspace) -> None:
         ws.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _reject_reason_sql(tz: str) -> str:
+def _reject_reason_sql() -> str:
     """CASE expression naming why a staged event cannot be stored (NULL when it can)."""
     return """
         CASE
@@ -145,7 +145,7 @@ def _finalize_case_centric(ws: Workspace, source_id: int, process: str) -> tuple
         SELECT *,
                CASE
                  WHEN case_id IS NULL OR trim(case_id) = '' THEN 'missing case id'
-                 ELSE coalesce({_reject_reason_sql(tz)},
+                 ELSE coalesce({_reject_reason_sql()},
                    CASE WHEN nullif(trim(start_ts_text), '') IS NOT NULL AND st IS NULL
                         THEN 'unparseable start timestamp ''' || start_ts_text || '''' END,
                    CASE WHEN dup THEN 'duplicate event id ''' || event_id || '''' END)
@@ -229,7 +229,7 @@ def _finalize_object_centric(ws: Workspace, source_id: int) -> tuple[int, int, l
         )
         SELECT * EXCLUDE (id_rank),
                CASE WHEN event_id IS NULL OR trim(event_id) = '' THEN 'missing event id'
-                    ELSE coalesce({_reject_reason_sql(tz)},
+                    ELSE coalesce({_reject_reason_sql()},
                                   CASE WHEN id_rank > 1 THEN 'duplicate event id ''' || event_id || '''' END)
                END AS reason
         FROM flagged""")
