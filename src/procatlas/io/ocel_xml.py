@@ -195,15 +195,19 @@ def _v1_fields(el: Any) -> tuple[dict[str, str], dict[str, Any]]:
     return plain, lists
 
 
+def _v1_values(vmap: Any, sink: OcelSink, scope: str) -> dict[str, Any]:
+    """The attribute values of an OCEL 1.0 vmap/ovmap element (none when it is absent)."""
+    values: dict[str, Any] = {}
+    for c in vmap if vmap is not None else ():
+        k, v = _v1_value(c, sink, scope)
+        if k is not None:
+            values[k] = v
+    return values
+
+
 def _v1_event(el: Any, sink: OcelSink, _types: Any) -> None:
     plain, lists = _v1_fields(el)
-    values: dict[str, Any] = {}
-    vmap = lists.get("vmap")
-    if vmap is not None:
-        for c in vmap:
-            k, v = _v1_value(c, sink, "event")
-            if k is not None:
-                values[k] = v
+    values = _v1_values(lists.get("vmap"), sink, "event")
     eid = plain.get("id")
     sink.event(eid, plain.get("activity"), plain.get("timestamp"), values, el.sourceline)
     omap = lists.get("omap")
@@ -215,11 +219,5 @@ def _v1_event(el: Any, sink: OcelSink, _types: Any) -> None:
 
 def _v1_object(el: Any, sink: OcelSink, _types: Any) -> None:
     plain, lists = _v1_fields(el)
-    values: dict[str, Any] = {}
-    ovmap = lists.get("ovmap")
-    if ovmap is not None:
-        for c in ovmap:
-            k, v = _v1_value(c, sink, "object")
-            if k is not None:
-                values[k] = v
+    values = _v1_values(lists.get("ovmap"), sink, "object")
     sink.obj(plain.get("id"), plain.get("type"), values)
