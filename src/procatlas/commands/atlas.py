@@ -88,4 +88,4 @@ def register(app: typer.Typer) -> None:
         if not path.exists():
             raise InputError(f"{path}: no workspace here; run `procatlas atlas FILE` or `procatlas ingest FILE` first")
         err.print(f"procatlas serving {path} on http://{host}:{port}/ (read-only; Ctrl-C stops)", highlight=False)
-        uvicorn.run(create_app(path, token=token), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(path, token=token, warm=True), host=host, port=port, log_level="warning")

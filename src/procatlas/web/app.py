@@ -23,16 +23,17 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 
 from procatlas.errors import AtlasError, InputError
-from procatlas.web.cache import LRU, Handle, Locked
+from procatlas.web.cache import LRU, Cubes, Handle, Locked
 
 MAX_CASES = 200
 __all__ = ["Locked", "create_app"]
 
 
 def create_app(workspace: str | Path, *, token: str | None = None, idle: float = 2.0,
-               cache_size: int = 128) -> FastAPI:
+               cache_size: int = 128, warm: bool = False) -> FastAPI:
     """The FastAPI app over ``workspace`` (read-only; the connection closes ``idle`` seconds after the
-    last request); ``token`` guards every route; ``cache_size`` results are kept."""
+    last request); ``token`` guards every route; ``cache_size`` results are kept; ``warm`` builds
+    the process cubes (the arrays filters are answered from) in a background thread at once."""
     import jinja2
 
     from procatlas.render.report import duration, inline_svg, num, pct
@@ -48,16 +49,30 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
     cache = LRU(cache_size)
     # selections hold a case table each (about 30 MB at 10 million events): few of them
     selections = LRU(max(2, cache_size // 16))
-    app.state.handle, app.state.cache, app.state.selections = handle, cache, selections
+    cubes = Cubes()
+    app.state.handle, app.state.cache, app.state.selections, app.state.cubes = handle, cache, selections, cubes
+    app.state.warming = cubes.warm(path, then=lambda ws, sig, name: attributes(ws, sig, name)) if warm else None
 
     def opened():
         return handle.opened()
+
+    def attributes(ws, sig: tuple, name: str) -> dict[str, list[str]]:
+        return cache.get(("attributes", sig, name), lambda: _case_attributes(ws, name))
+
+    def process_of(ws, sig: tuple, name: str, f):
+        """The process on the engine for these filters: case-level filters and activity projections
+        are answered from the process's cube (engine/cube.py), the rest by selecting the log."""
+        from procatlas.engine.cube import Cube, CubeEngine
+        from procatlas.process import Process
+        if Cube.supports(f):
+            return Process(ws, name, engine=CubeEngine(cubes.get(ws, sig, name), ws))
+        return ws.process(name)
 
     def summary(ws, sig: tuple, name: str, f) -> dict:
         """One selection per (process, filters): everything the map, variants and drill-down need."""
         def compute() -> dict:
             from procatlas.model.discovery import ActivityStats, CaseDurations, Variants
-            proc = ws.process(name)
+            proc = process_of(ws, sig, name, f)
             with proc._selection(f) as sel:
                 return {"sel": sel, "stats": ActivityStats(name, proc.engine.activities(sel)),
                         "dfg": proc._dfg(sel), "variants": Variants(name, proc.engine.variants(sel), sel.cases),
@@ -127,13 +142,13 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
             def compute() -> dict:
                 variants = summary(ws, sig, name, f)["variants"]
                 g, s = narrowed(ws, sig, name, f, variant)
-                proc = ws.process(name)
+                proc = process_of(ws, sig, name, g)
                 projected = s["projected"]
                 if view == "frequency":  # counts only: the projection comes from the variants, no new selection
                     projected = _FromVariants(name, s["variants"], g, s["projected"])
                 pmap = proc._map(s["sel"], s["stats"], activities=activities, paths=paths, view=view,
                                  measure=None, dfg=s["dfg"], projected=projected)
-                attrs = cache.get(("attributes", sig, name), lambda: _case_attributes(ws, name))
+                attrs = attributes(ws, sig, name)
                 return {"process": name, "filters": g.to_dict(), "variant": variant, "cases": pmap.cases,
                         "events": pmap.events, "map": pmap.to_dict(), "svg": pmap.to_svg(),
                         "variants": [{**v, "activities": list(v["activities"])}

@@ -127,3 +127,65 @@ class Handle:
             if self._timer is not None:
                 self._timer.cancel()
             self._close()
+
+
+class Cubes:
+    """The process cubes (:mod:`procatlas.engine.cube`) of the current workspace state, built once each.
+
+    A cube is keyed by the workspace signature and the process; a request that needs one being
+    built (by another request or by :meth:`warm`) waits for it instead of building it twice, and
+    cubes of an older signature are dropped when a newer one is asked for.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[tuple, dict] = {}
+        self._lock = threading.Lock()
+
+    def get(self, ws: Any, sig: tuple, process: str):
+        from procatlas.engine.cube import Cube
+        key = (sig, process)
+        with self._lock:
+            for old in [k for k in self._items if k[0] != sig]:
+                del self._items[old]
+            entry = self._items.get(key)
+            owner = entry is None
+            if owner:
+                entry = self._items[key] = {"done": threading.Event()}
+        if owner:
+            try:
+                entry["cube"] = Cube(ws, process)
+            except BaseException as exc:
+                entry["error"] = exc
+                with self._lock:
+                    self._items.pop(key, None)
+                raise
+            finally:
+                entry["done"].set()
+        entry["done"].wait()
+        if "error" in entry:
+            raise entry["error"]
+        return entry["cube"]
+
+    def warm(self, path: Path, then: Callable[[Any, tuple, str], Any] | None = None) -> threading.Thread:
+        """Build every process's cube in a background thread on its own read-only connection
+        (and run ``then(workspace, signature, process)`` after each)."""
+        def run() -> None:
+            from procatlas.engine import DuckDBEngine
+            from procatlas.workspace import Workspace
+            try:
+                ws = Workspace(path, read_only=True)
+            except Exception:  # noqa: BLE001 - locked or absent: requests build (or report) it later
+                return
+            try:
+                sig = signature(path)
+                for process in DuckDBEngine(ws).processes():
+                    self.get(ws, sig, process)
+                    if then is not None:
+                        then(ws, sig, process)
+            except Exception:  # noqa: BLE001 - a request asking for it sees the error
+                pass
+            finally:
+                ws.close()
+        thread = threading.Thread(target=run, name="procatlas-cubes", daemon=True)
+        thread.start()
+        return thread
