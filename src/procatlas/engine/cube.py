@@ -126,6 +126,14 @@ def order_stats(values: np.ndarray, starts: np.ndarray, n: np.ndarray) -> dict[s
             "min": values[starts], "max": values[starts + n - 1]}
 
 
+def _per_case(per_variant: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """A boolean per variant read per case (False for cases without a variant: no events left)."""
+    out = np.zeros(len(var), bool)
+    some = var >= 0
+    out[some] = per_variant[var[some]]
+    return out
+
+
 def _by_count_then_name(counts: np.ndarray) -> np.ndarray:
     """Codes with a count, most first, ties by code (codes are in name order)."""
     nz = np.flatnonzero(counts)
@@ -247,7 +255,7 @@ class Cube:
         gap = self.ev_ts[at + 1] - self.ev_ts[at]
         span = int(self.ev_ts.max() - self.ev_ts.min()) if len(self.ev_ts) else 0
         self._bits = max(1, span.bit_length())
-        self._packed = (max(1, k * k - 1)).bit_length() + self._bits <= 62
+        self._packed = (max(1, k * k - 1)).bit_length() + self._bits <= 62 and len(self.case_n) * span < 2**62
         if self._packed:
             key = self._pack(edge, gap)
             order = np.argsort(key)
@@ -333,7 +341,7 @@ class Cube:
             keep_variant &= number <= int(filters.top_variants)
         if filters.min_variant_share is not None:
             keep_variant &= counts >= float(filters.min_variant_share) * int(mask.sum())
-        mask &= keep_variant[np.maximum(var, 0)] & (var >= 0)
+        mask &= _per_case(keep_variant, var)
         every = filters.replace(event_attributes=()) == Filters()
         if kept_events is not None and not every:
             still = mask[kept_events[1]]
@@ -360,10 +368,9 @@ class Cube:
             for j, acts in enumerate((f.with_activities, f.without_activities)):
                 cols = [codes[a] for a in acts if a in codes]
                 has[:, j] = present[:, cols].any(axis=1) if cols else False
-            v = np.maximum(var, 0)
             if f.with_activities:
-                ok &= has[v, 0]
-            ok &= ~has[v, 1]
+                ok &= _per_case(has[:, 0], var)
+            ok &= ~_per_case(has[:, 1], var)
         if f.min_duration is not None or f.max_duration is not None:
             duration = (last - first) / 1e6
             if f.min_duration is not None:
@@ -435,7 +442,9 @@ class Cube:
         for x, start, m in ((a, sa, na), (b, sb, nb)):
             some = m > 0
             if some.any():  # the runs of present edges tile the array: reduceat sums each run
-                total[some] += np.add.reduceat((x & low) / 1e6, start[some])
+                # integer microseconds: exact (the times of a case add up to its duration, so the
+                # sum is at most cases x time span, checked to fit when the cube was built)
+                total[some] += np.add.reduceat(x & low, start[some]) / 1e6
 
         def kth(rank: np.ndarray, e: np.ndarray) -> np.ndarray:
             # the smallest time t with at least rank+1 values <= t among the edge's pairs
