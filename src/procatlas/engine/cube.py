@@ -64,30 +64,10 @@ GROUP BY x.g ORDER BY x.g
 """
 
 CUBE_EVENTS_SQL = """
-SELECT x.i AS case_i, CAST(ev.code - 1 AS SMALLINT) AS code, epoch_us(ev.ts) AS ts
+SELECT x.i AS case_i, CAST(ev.code - 1 AS SMALLINT) AS code, epoch_us(ev.ts) AS ts, ev.lc,
+       epoch_us(ev.start_ts) AS start_us
 FROM {ev} ev JOIN {idx} x ON x.cid = ev.cid
 ORDER BY x.i, ev.ts, ev.eid
-"""
-
-# The service times of ACTIVITIES_SQL, one row per measurement with its case.
-CUBE_SERVICE_SQL = """
-WITH s AS (
-    SELECT cid, code, ts, row_number() OVER (PARTITION BY cid, code ORDER BY ts, eid) AS r
-    FROM {ev} WHERE lc = 1
-), c AS (
-    SELECT cid, code, ts, row_number() OVER (PARTITION BY cid, code ORDER BY ts, eid) AS r
-    FROM {ev} WHERE lc = 2
-), d AS (
-    SELECT c.cid, c.code, date_diff('microsecond', s.ts, c.ts) AS us
-    FROM s JOIN c ON c.cid = s.cid AND c.code = s.code AND c.r = s.r
-    WHERE c.ts >= s.ts
-    UNION ALL
-    SELECT cid, code, date_diff('microsecond', start_ts, ts) AS us
-    FROM {ev} WHERE start_ts IS NOT NULL AND ts >= start_ts
-)
-SELECT x.i AS case_i, CAST(d.code - 1 AS SMALLINT) AS code, d.us
-FROM d JOIN {idx} x ON x.cid = d.cid
-ORDER BY d.code, d.us
 """
 
 # One case attribute per case, in case order (the attribute filter; read when first asked).
@@ -230,7 +210,6 @@ class Cube:
             cases = ws.arrow(CUBE_CASES_SQL.format(**fmt))
             traces = ws.arrow(CUBE_VARIANTS_SQL.format(**fmt))
             events = ws.arrow(CUBE_EVENTS_SQL.format(**fmt))
-            service = ws.arrow(CUBE_SERVICE_SQL.format(**fmt))
             cids = ws.arrow(f"SELECT cid, i FROM {idx} ORDER BY i")
         finally:
             ws.execute(f"DROP TABLE IF EXISTS {idx}")
@@ -266,14 +245,46 @@ class Cube:
             order = np.lexsort((gap, edge))
             self.pair_edge, self.pair_gap = edge[order], gap[order]
         self.pair_case = self.ev_case[at][order]
-        self.sv_case = service["case_i"].to_numpy().astype(np.int64)
-        self.sv_code = service["code"].to_numpy().astype(np.int64)
-        self.sv_s = service["us"].to_numpy().astype(np.int64) / 1e6
+        lc = events["lc"].to_numpy().astype(np.int8)
+        start_us = events["start_us"].combine_chunks()
+        own = pc.fill_null(pc.greater_equal(events["ts"].combine_chunks(), start_us), False).to_numpy(
+            zero_copy_only=False)
+        self._service(lc, own, start_us.fill_null(0).to_numpy().astype(np.int64))
         # cases sorted by (variant, duration): per-variant duration statistics without a sort
         self.duration = (self.last - self.first) / 1e6
         self.by_variant = np.lexsort((self.duration, self.case_var))
         self._attributes: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def _service(self, lc: np.ndarray, own: np.ndarray, start_us: np.ndarray) -> None:
+        """The service times of ``ACTIVITIES_SQL``, one per measurement with its case, sorted by
+        (activity, time): the i-th START of an activity in a case with its i-th COMPLETE (when not
+        earlier), and events that carry their own start timestamp (``own``)."""
+        keys = []
+        for kind in (1, 2):
+            at = np.flatnonzero(lc == kind)
+            group = self.ev_case[at].astype(np.int64) * self.k + self.ev_code[at]
+            order = np.argsort(group, kind="stable")  # stable: (timestamp, eid) order within a group
+            at, group = at[order], group[order]
+            starts, runs = _groups(group)
+            rank = np.arange(len(at)) - np.repeat(starts, runs)
+            keys.append((at, group, rank))
+        width = 1 + max((int(r.max()) for _, _, r in keys if len(r)), default=0)
+        (sa, sg, sr), (ca, cg, cr) = keys
+        skey, ckey = sg * width + sr, cg * width + cr  # both sorted
+        pos = np.minimum(np.searchsorted(skey, ckey), max(len(skey) - 1, 0))
+        paired = (skey[pos] == ckey) if len(skey) else np.zeros(len(ckey), bool)
+        begin, done = sa[pos[paired]], ca[paired]
+        fine = self.ev_ts[done] >= self.ev_ts[begin]
+        begin, done = begin[fine], done[fine]
+        direct = np.flatnonzero(own)
+        at = np.concatenate([done, direct])
+        us = np.concatenate([self.ev_ts[done] - self.ev_ts[begin], self.ev_ts[direct] - start_us[direct]])
+        code = self.ev_code[at].astype(np.int64)
+        order = np.lexsort((us, code))
+        self.sv_case = self.ev_case[at][order].astype(np.int64)
+        self.sv_code = code[order]
+        self.sv_s = us[order] / 1e6
 
     def __repr__(self) -> str:
         return f"Cube({self.process!r}: {len(self.case_n)} cases, {len(self.ev_code)} events)"
