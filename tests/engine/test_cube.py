@@ -180,6 +180,22 @@ def test_random_logs_and_filters(log, filters):
         assert_same(ws, cube, "p", f)
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(log_st, st.lists(filters_st(), min_size=1, max_size=3))
+def test_logs_too_wide_to_pack(log, filters):
+    """Edge codes and times that do not fit one int64 take the sorting path: same answers."""
+    ws = make_workspace(log)
+    bits = Cube.pack_bits
+    try:
+        Cube.pack_bits = 0
+        cube = Cube(ws, "p")
+    finally:
+        Cube.pack_bits = bits
+    assert not cube._packed
+    for f in filters:
+        assert_same(ws, cube, "p", f)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=30), min_size=1, max_size=8))
 def test_order_stats_of_sorted_runs(runs):

@@ -199,6 +199,8 @@ class Cube:
     procatlas.errors.InputError: no process 'orders' in the workspace; ...
     """
 
+    pack_bits = 62  # edge code and time packed into one int64 when they fit (tests lower it)
+
     def __init__(self, ws, process: str) -> None:
         engine = DuckDBEngine(ws)
         sel = engine.select(process, Filters())
@@ -218,15 +220,15 @@ class Cube:
         self.names = names
         self.k = k = len(names)
         self.case_id = cases["case_id"].combine_chunks()
-        self.case_n = cases["n"].to_numpy().astype(np.int64)
-        self.first = cases["first_us"].to_numpy().astype(np.int64)
-        self.last = cases["last_us"].to_numpy().astype(np.int64)
-        self.case_var = cases["g"].to_numpy().astype(np.int64)
+        self.case_n = cases["n"].to_numpy().astype(np.int64, copy=False)
+        self.first = cases["first_us"].to_numpy().astype(np.int64, copy=False)
+        self.last = cases["last_us"].to_numpy().astype(np.int64, copy=False)
+        self.case_var = cases["g"].to_numpy().astype(np.int64, copy=False)
         self.cid = cids["cid"].to_numpy()
         self.variants = _Variants.of([np.asarray(t, np.int64) - 1 for t in traces["trace"].to_pylist()], k)
-        self.ev_case = events["case_i"].to_numpy().astype(np.int32)
-        self.ev_code = events["code"].to_numpy().astype(np.int16)
-        self.ev_ts = events["ts"].to_numpy().astype(np.int64)
+        self.ev_case = events["case_i"].to_numpy().astype(np.int32, copy=False)
+        self.ev_code = events["code"].to_numpy().astype(np.int16, copy=False)
+        self.ev_ts = events["ts"].to_numpy().astype(np.int64, copy=False)
         # pairs of consecutive events of a case: edge s*k+t and transition time, sorted by both,
         # packed into one int64 when the edge codes and the log's time span fit in 62 bits
         at = np.flatnonzero(self.ev_case[1:] == self.ev_case[:-1])
@@ -234,22 +236,31 @@ class Cube:
         gap = self.ev_ts[at + 1] - self.ev_ts[at]
         span = int(self.ev_ts.max() - self.ev_ts.min()) if len(self.ev_ts) else 0
         self._bits = max(1, span.bit_length())
-        self._packed = (max(1, k * k - 1)).bit_length() + self._bits <= 62 and len(self.case_n) * span < 2**62
+        # the times of a case add up to its duration: per-edge sums stay below the sum of durations
+        self._packed = ((max(1, k * k - 1)).bit_length() + self._bits <= self.pack_bits
+                        and float((self.last - self.first).sum()) < 2.0**61)
         if self._packed:
             key = self._pack(edge, gap)
             order = np.argsort(key)
             self.pair_key = key[order]
-            starts, self.run_len = _groups(self.pair_key >> self._bits)
-            self.run_edge = (self.pair_key >> self._bits)[starts]
+            starts, runs = _groups(self.pair_key >> self._bits)
+            edges = (self.pair_key >> self._bits)[starts]
+            # per edge code: where its run starts, how long it is, the sum of its times
+            self.run_start = np.searchsorted(self.pair_key, np.arange(k * k, dtype=np.int64) << self._bits)
+            self.run_len = np.zeros(k * k, np.int64)
+            self.run_len[edges] = runs
+            self.run_sum = np.zeros(k * k, np.int64)
+            if len(starts):
+                self.run_sum[edges] = np.add.reduceat(self.pair_key & ((1 << self._bits) - 1), starts)
         else:
             order = np.lexsort((gap, edge))
             self.pair_edge, self.pair_gap = edge[order], gap[order]
         self.pair_case = self.ev_case[at][order]
-        lc = events["lc"].to_numpy().astype(np.int8)
+        lc = events["lc"].to_numpy().astype(np.int8, copy=False)
         start_us = events["start_us"].combine_chunks()
         own = pc.fill_null(pc.greater_equal(events["ts"].combine_chunks(), start_us), False).to_numpy(
             zero_copy_only=False)
-        self._service(lc, own, start_us.fill_null(0).to_numpy().astype(np.int64))
+        self._service(lc, own, start_us.fill_null(0).to_numpy().astype(np.int64, copy=False))
         # cases sorted by (variant, duration): per-variant duration statistics without a sort
         self.duration = (self.last - self.first) / 1e6
         self.by_variant = np.lexsort((self.duration, self.case_var))
@@ -261,11 +272,17 @@ class Cube:
         (activity, time): the i-th START of an activity in a case with its i-th COMPLETE (when not
         earlier), and events that carry their own start timestamp (``own``)."""
         keys = []
+        n = max(len(self.ev_ts), 1)
         for kind in (1, 2):
             at = np.flatnonzero(lc == kind)
+            # by (case, activity), then position: (timestamp, eid) order within a group
             group = self.ev_case[at].astype(np.int64) * self.k + self.ev_code[at]
-            order = np.argsort(group, kind="stable")  # stable: (timestamp, eid) order within a group
-            at, group = at[order], group[order]
+            if len(self.case_n) * self.k * n < 2**62:  # one sort of packed keys
+                key = np.sort(group * n + at)
+                at, group = key % n, key // n
+            else:
+                order = np.argsort(group, kind="stable")
+                at, group = at[order], group[order]
             starts, runs = _groups(group)
             rank = np.arange(len(at)) - np.repeat(starts, runs)
             keys.append((at, group, rank))
@@ -421,40 +438,50 @@ class Cube:
             starts, runs = _groups(edge)
             return edge[starts], order_stats(gap / 1e6, starts, runs)
         empty = np.zeros(0, np.int64)
+        every_edge = np.ones(self.k * self.k, bool)
         if c.keep is None:
-            return self._union_stats(self.pair_key if c.every_case else self.pair_key[c.chosen[self.pair_case]],
-                                     empty)
-        # pairs whose two events are kept stay pairs of the projection (already sorted); the
-        # pairs bridging removed events are new: only those are sorted
+            if c.every_case:  # every pair: the runs as they are
+                return self._union_stats(self.pair_key, empty, every_edge)
+            return self._union_stats(self.pair_key[c.chosen[self.pair_case]], empty)
+        # pairs whose two events are kept stay pairs of the projection (already sorted): whole
+        # runs of the kept edges when no case is filtered out; the pairs bridging removed events
+        # are new: only those are sorted
         keep_edge = (c.keep[:, None] & c.keep[None, :]).ravel()
-        stay = np.repeat(keep_edge[self.run_edge], self.run_len)
-        if not c.every_case:
-            stay &= c.chosen[self.pair_case]
         at, owner = c.kept_events
         bridge = (owner[1:] == owner[:-1]) & (at[1:] != at[:-1] + 1)
         a, b = at[:-1][bridge], at[1:][bridge]
-        new = self._pack(self.ev_code[a].astype(np.int64) * self.k + self.ev_code[b], self.ev_ts[b] - self.ev_ts[a])
-        return self._union_stats(self.pair_key[stay], np.sort(new))
+        new = np.sort(self._pack(self.ev_code[a].astype(np.int64) * self.k + self.ev_code[b],
+                                 self.ev_ts[b] - self.ev_ts[a]))
+        if c.every_case:
+            return self._union_stats(self.pair_key, new, keep_edge)
+        stay = np.repeat(keep_edge, self.run_len) & c.chosen[self.pair_case]
+        return self._union_stats(self.pair_key[stay], new)
 
-    def _union_stats(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _union_stats(self, a: np.ndarray, b: np.ndarray,
+                     runs_of: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Per edge, statistics of the times in two sorted arrays of packed keys, without merging
-        them: order statistics by a binary search on the time value, vectorised over edges."""
+        them: order statistics by a binary search on the time value, vectorised over edges.
+        ``runs_of``: ``a`` is the cube's whole pair array, of which only these edges' runs count."""
         bits, low = self._bits, (1 << self._bits) - 1
         base = np.arange(self.k * self.k, dtype=np.int64) << bits
-        runs = []
-        for x in (a, b):
-            start = np.searchsorted(x, base)
-            runs.append((start, np.searchsorted(x, base | low, side="right") - start))
-        (sa, na), (sb, nb) = runs
+        if runs_of is not None:
+            sa, na = self.run_start, np.where(runs_of, self.run_len, 0)
+        else:
+            sa = np.searchsorted(a, base)
+            na = np.searchsorted(a, base | low, side="right") - sa
+        sb = np.searchsorted(b, base)
+        nb = np.searchsorted(b, base | low, side="right") - sb
         edges = np.flatnonzero(na + nb)
+        total = np.zeros(len(edges))
+        if runs_of is not None:
+            total += np.where(runs_of, self.run_sum, 0)[edges] / 1e6
         sa, na, sb, nb = sa[edges], na[edges], sb[edges], nb[edges]
         n = na + nb
-        total = np.zeros(len(edges))
-        for x, start, m in ((a, sa, na), (b, sb, nb)):
+        for x, start, m in ((a, sa, na), (b, sb, nb))[1 if runs_of is not None else 0:]:
             some = m > 0
             if some.any():  # the runs of present edges tile the array: reduceat sums each run
-                # integer microseconds: exact (the times of a case add up to its duration, so the
-                # sum is at most cases x time span, checked to fit when the cube was built)
+                # integer microseconds: exact (at most the sum of case durations, checked to fit
+                # when the cube was built)
                 total[some] += np.add.reduceat(x & low, start[some]) / 1e6
 
         def kth(rank: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -463,7 +490,7 @@ class Cube:
             key = edges[e] << bits
             while (lo < hi).any():
                 mid = (lo + hi) // 2
-                count = (np.searchsorted(a, key | mid, side="right") - sa[e]
+                count = (np.clip(np.searchsorted(a, key | mid, side="right") - sa[e], 0, na[e])
                          + np.searchsorted(b, key | mid, side="right") - sb[e])
                 enough = count >= rank + 1
                 hi, lo = np.where(enough, mid, hi), np.where(enough, lo, mid + 1)
