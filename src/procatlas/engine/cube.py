@@ -128,6 +128,12 @@ class _Variants:
     parent: np.ndarray
     m: int
     k: int
+    memo: dict = field(default_factory=dict)  # occurrences, ends, edges: computed once per variant set
+
+    def _once(self, name: str, compute):
+        if name not in self.memo:
+            self.memo[name] = compute()
+        return self.memo[name]
 
     @classmethod
     def of(cls, traces: list[np.ndarray], k: int) -> _Variants:
@@ -137,10 +143,14 @@ class _Variants:
 
     def occurrences(self) -> np.ndarray:
         """(variants x codes) occurrence counts."""
-        return np.bincount(self.parent * self.k + self.flat, minlength=self.m * self.k).reshape(self.m, self.k)
+        return self._once("occurrences", lambda: np.bincount(
+            self.parent * self.k + self.flat, minlength=self.m * self.k).reshape(self.m, self.k))
 
     def ends(self) -> tuple[np.ndarray, np.ndarray]:
         """First and last code of each variant."""
+        return self._once("ends", self._ends)
+
+    def _ends(self) -> tuple[np.ndarray, np.ndarray]:
         if not len(self.flat):
             return self.flat, self.flat
         same = self.parent[1:] == self.parent[:-1]
@@ -150,6 +160,9 @@ class _Variants:
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(variant, edge code s*k+t, occurrences) for every distinct edge of every variant."""
+        return self._once("edges", self._edges)
+
+    def _edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         same = self.parent[1:] == self.parent[:-1]
         owner = self.parent[:-1][same]
         edge = self.flat[:-1][same] * self.k + self.flat[1:][same]
@@ -264,6 +277,7 @@ class Cube:
         # cases sorted by (variant, duration): per-variant duration statistics without a sort
         self.duration = (self.last - self.first) / 1e6
         self.by_variant = np.lexsort((self.duration, self.case_var))
+        self.variants.occurrences(), self.variants.ends(), self.variants.edges()
         self._attributes: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
