@@ -157,3 +157,37 @@ def test_frequency_maps_from_variants_equal_a_new_selection(client, workspace, w
                         for e in got["map"]["edges"]] == edges, (a, p)
     finally:
         ws.close()
+
+
+@pytest.mark.parametrize("where", [{}, {"start": "2025-02-01", "end": "2025-04-01"}, {"variant": 2},
+                                   {"top_variants": 3}])
+def test_performance_maps_from_the_cube_equal_the_engine(workspace, where):
+    """The performance view (filters and activity projections answered from the process cube,
+    built in the background at start) equals the map the DuckDB engine selects."""
+    from procatlas import api
+    from procatlas.model.discovery import Filters
+    app = create_app(workspace, warm=True)
+    app.state.warming.join()
+    assert app.state.cubes._items, "the background build made the cubes"
+    client = TestClient(app)
+    ws = api.open_workspace(workspace, read_only=True)
+    try:
+        proc = ws.process("sales_order")
+        f = Filters(start=where.get("start"), end=where.get("end"), top_variants=where.get("top_variants"))
+        if "variant" in where:
+            ids = [r["case_id"] for r in proc.case_durations(f).table.to_pylist() if r["variant"] == where["variant"]]
+            f = f.replace(case_attributes={"case": ids})
+        for a in (1.0, 0.7, 0.4):
+            got = client.get("/api/process/sales_order",
+                             params={**where, "activities": a, "paths": 1.0, "view": "performance"}).json()
+            want = _plain(proc.map(f, activities=a, paths=1.0, view="performance").to_dict())
+            assert got["cases"] == want["cases"] > 0 and got["events"] == want["events"]
+            assert (got["cases"] < len(proc.case_durations())) == bool(where)  # the filters filter
+            for part in ("nodes", "edges"):
+                assert len(got["map"][part]) == len(want[part])
+                for g, w in zip(got["map"][part], want[part]):
+                    assert g.keys() == w.keys()
+                    for k, v in w.items():
+                        assert g[k] == (pytest.approx(v, rel=1e-9) if isinstance(v, float) else v), (where, a, k)
+    finally:
+        ws.close()
