@@ -174,14 +174,21 @@ class _Variants:
         """The distinct traces on the kept codes, and per variant its projected variant (-1: empty)."""
         kept = keep[self.flat]
         flat, parent = self.flat[kept], self.parent[kept]
-        bounds = np.searchsorted(parent, np.arange(self.m + 1))
-        # variant-level (a few thousand traces), not event-level: big-endian bytes sort like the traces
-        keys = [flat[bounds[g]:bounds[g + 1]].astype(">u4").tobytes() for g in range(self.m)]
-        distinct = sorted(set(keys) - {b""})
-        number = {key: j for j, key in enumerate(distinct)}
-        to = np.array([number.get(key, -1) for key in keys], np.int64)
-        traces = [np.frombuffer(key, ">u4").astype(np.int64) for key in distinct]
-        return _Variants.of(traces, self.k), to
+        lens = np.bincount(parent, minlength=self.m)
+        # one row per variant of big-endian codes + 1, padded with zeros: compared as bytes, rows
+        # sort like the traces (a prefix before its extensions); unique rows are the new variants
+        width = max(int(lens.max(initial=0)), 1)
+        rows = np.zeros((self.m, width), ">u2" if self.k < 2**16 - 1 else ">u4")
+        rows[parent, np.arange(len(flat)) - (np.cumsum(lens) - lens)[parent]] = flat + 1
+        _, first, to = np.unique(rows.view(f"S{width * rows.itemsize}").reshape(-1), return_index=True,
+                                 return_inverse=True)
+        to = to.reshape(-1).astype(np.int64)
+        if (lens == 0).any():  # the all-zero row sorts first: the empty trace, no variant
+            first, to = first[1:], to - 1
+            to[lens == 0] = -1
+        distinct = rows[first].astype(np.int64)
+        return _Variants(distinct[distinct > 0] - 1, np.repeat(np.arange(len(first)), (distinct > 0).sum(axis=1)),
+                         len(first), self.k), to
 
 
 @dataclass
@@ -200,7 +207,6 @@ class _Chosen:
     keep: np.ndarray | None       # kept codes of a projection
     kept_events: tuple | None = None  # a projection's kept events: positions and their cases
     every_case: bool = False      # no case-level filter: every case with events is chosen
-    cache: dict = field(default_factory=dict)
 
 
 class Cube:
@@ -577,10 +583,11 @@ class Cube:
         variant = c.var[order][vs] if len(vs) else np.zeros(0, np.int64)
         rank = np.argsort(c.number[variant])
         variant, runs = variant[rank], runs[rank]
-        bounds = np.searchsorted(c.variants.parent, np.arange(c.variants.m + 1))
-        acts = [[self.names[x] for x in c.variants.flat[bounds[g]:bounds[g + 1]].tolist()] for g in variant.tolist()]
+        lens = np.bincount(c.variants.parent, minlength=c.variants.m)
+        traces = pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(lens)], pa.int32()),
+                                          pa.array(self.names, pa.string()).take(pa.array(c.variants.flat)))
         return pa.table({"variant": pa.array(c.number[variant], pa.int64()),
-                         "activities": pa.array(acts, pa.list_(pa.string())),
+                         "activities": traces.take(pa.array(variant, pa.int64())),
                          "cases": pa.array(runs, pa.int64()), "share": pa.array(runs / max(chosen, 1), pa.float64()),
                          **{f"{s}_s": pa.array(st[s][rank], pa.float64())
                             for s in ("mean", "median", "p90", "min", "max")}})
