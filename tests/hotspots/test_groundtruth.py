@@ -6,13 +6,13 @@ import pytest
 
 from tests.hotspots.groundtruth import build, score
 
-# care_delay ("stuck ticket") draws a 6x longer lognormal (sigma 0.9) working time, and the
-# coffee meeting cuts 70 % of them short: the events cannot tell most of them from normal
-# tickets, so no wait threshold reaches F1 0.9 (measured 0.39-0.52); see docs/exceptions.md.
-NOT_IDENTIFIABLE = {"complaint:care_delay"}
+# The thresholds: per planted exception type F1 >= 0.9; every planted hot spot in the top 5
+# of its process and >= 80 % of that top 5 at a planted place; seeds 7 and 11, 2000 and 6000 cases.
+F1_MIN, TOP, PRECISION_MIN = 0.9, 5, 0.8
 
 
-@pytest.fixture(scope="module", params=[(7, 2000), (11, 6000)], ids=["seed7-2000", "seed11-6000"])
+@pytest.fixture(scope="module", params=[(7, 2000), (11, 2000), (7, 6000), (11, 6000)],
+                ids=["seed7-2000", "seed11-2000", "seed7-6000", "seed11-6000"])
 def scored(request, tmp_path_factory):
     seed, cases = request.param
     ws, truth = build(tmp_path_factory.mktemp("gt"), seed, cases)
@@ -21,7 +21,8 @@ def scored(request, tmp_path_factory):
 
 def test_f1_per_planted_exception(scored):
     f1, _ = scored
-    low = {k: v for k, v in f1.items() if v["f1"] < 0.9 and k not in NOT_IDENTIFIABLE}
+    assert len(f1) >= 16  # every planted (object type, exception), care_delay included
+    low = {k: v for k, v in f1.items() if v["f1"] < F1_MIN}
     assert not low, low
 
 
@@ -32,7 +33,9 @@ def test_supplier_hot_spot_ranks_first(scored):
 
 def test_every_planted_hot_spot_in_top5_and_top5_precise(scored):
     _, ranks = scored
-    missed = {k: v for k, v in ranks.items() if v["rank"] is None or v["rank"] > 5 or v["precision_top5"] < 0.8}
+    assert set(ranks) == {"supplier-nordlicht", "outdoor-spring-campaign"}
+    missed = {k: v for k, v in ranks.items()
+              if v["rank"] is None or v["rank"] > TOP or v["precision_top5"] < PRECISION_MIN}
     assert not missed, missed
 
 

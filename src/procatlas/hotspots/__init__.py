@@ -1,8 +1,8 @@
 """Exceptions nobody mapped, conformance against a model, and the hot spots where exceptions pile up.
 
 >>> from procatlas.hotspots import ExceptionSettings
->>> ExceptionSettings().long_wait_quantile
-0.95
+>>> ExceptionSettings().long_wait_fence
+1.5
 """
 
 from __future__ import annotations

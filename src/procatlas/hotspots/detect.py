@@ -100,7 +100,7 @@ def _detect(d: Detection, s: ExceptionSettings, model) -> None:
     if "rare_path" in on:
         d.vrows(flow.rare_paths(d.variants, s, total))
     if "long_wait" in on:
-        d.sql(*timing.long_wait_sql(s))
+        d.sql(*timing.long_wait_sql(s, s.sla.get(d.proc.name)))
     if "sla_breach" in on:
         _sla(d, s)
     for family in DEFAULT_PATTERNS:

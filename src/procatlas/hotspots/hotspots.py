@@ -112,15 +112,22 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
     fmt.update(lm=lm, ct=ct)
     temps = (lm, ct, ct + "_n", ct + "_t", ct + "_m", lm + "_symm", lm + "_sym", lm + "_here", lm + "_pair")
     try:
-        # exception types per case, without types so common they are the rule
+        # exception types per case, without outcome types (an SLA breach is the delay that the other
+        # exceptions cause, measured again: impact counts it) and types so common they are the rule
         ws.execute(f"""CREATE TEMP TABLE {ct} AS
-            WITH t AS (SELECT DISTINCT cid, type, activity, target FROM {d.ex})
+            WITH t AS (SELECT DISTINCT cid, type, activity, target FROM {d.ex} WHERE NOT list_contains(?, type))
             SELECT * FROM t WHERE type IN (SELECT type FROM t GROUP BY type
-                                           HAVING count(DISTINCT cid) <= ? * ?)""", [s.hotspot_max_type_share, n])
-        dropped = [r[0] for r in ws.rows(f"""SELECT DISTINCT type FROM {d.ex} EXCEPT SELECT DISTINCT type FROM {ct}""")]
+                                           HAVING count(DISTINCT cid) <= ? * ?)""",
+                   [list(s.hotspot_outcome_types), s.hotspot_max_type_share, n])
+        dropped = [r[0] for r in ws.rows(f"""SELECT DISTINCT type FROM {d.ex} EXCEPT SELECT DISTINCT type FROM {ct}""")
+                   if r[0] not in s.hotspot_outcome_types]
         if dropped:
             notes.append(f"not counted for hot spots (in more than {s.hotspot_max_type_share:.0%} of cases): "
                          + ", ".join(sorted(dropped)))
+        views = _drop_views(ws, ct, s)
+        if views:
+            notes.append(f"{views:,} exception(s) not counted for hot spots: views of another exception of the same "
+                         f"case that (almost) always comes with them (hotspot_implied_share)")
         kinds = [k for k in s.hotspot_kinds if k in _LOCATIONS]
         parts = [_LOCATIONS[k].format(**fmt) for k in kinds]
         params: list = []
@@ -215,7 +222,10 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         q[testable] = _bh(np.concatenate([p[testable], np.ones(int(untested_pairs))]))[: len(testable)]
         keep = [i for i in idx if q[i] <= s.hotspot_alpha]
         keep.sort(key=lambda i: (-impact[i], -kk[i], p[i], kinds[i], values[i]))
-        chosen, aliases = _residual(d, fmt, keep, kinds, values, n, multi_all, s)
+        # the residual tests below use the Benjamini-Hochberg cut-off (the largest p-value rejected
+        # over all candidates), not alpha itself: they are more tests of the same family
+        cut = float(max(p[i] for i in keep)) if keep else 0.0
+        chosen, aliases = _residual(d, fmt, keep, kinds, values, n, multi_all, cut, s)
         spots = []
         for i in chosen:
             h = _describe(d, fmt, kinds[i], values[i], int(nn[i]), int(kk[i]), float(rate[i]), base, float(lift[i]),
@@ -231,9 +241,36 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
             ws.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def _residual(d, fmt, keep: list[int], kinds, values, n: int, multi_all: int, s: ExceptionSettings):
-    """Walk the ranking; keep a candidate only if its co-occurrence is still significant without
-    the cases of the hot spots kept above it (a supplier's buyer, its product line, its id...)."""
+def _drop_views(ws, ct: str, s: ExceptionSettings) -> int:
+    """Remove, per case, exceptions that are views of another exception of the case: exception A
+    (a type at an activity or edge) *implies* B when >= ``hotspot_implied_share`` of A's cases
+    (at least ``hotspot_min_cases``) also have B, e.g. a changed requisition is approved again
+    (change implies rework), a missing goods receipt both blocks the invoice and reverses the
+    order of receipt and invoice.  A is dropped where B is present; of two that imply each other
+    the rarer (then alphabetically later) one is dropped.  Returns the rows removed."""
+    key = "type || '@' || coalesce(activity, '') || '>' || coalesce(target, '')"
+    ws.execute(f"""CREATE OR REPLACE TEMP TABLE {ct}_v AS
+        WITH k AS (SELECT DISTINCT cid, {key} AS kind FROM {ct}),
+             n AS (SELECT kind, count(*) AS n, row_number() OVER (ORDER BY count(*) DESC, kind) AS r FROM k GROUP BY kind),
+             imp AS (SELECT a.kind AS a, b.kind AS b FROM k a JOIN k b ON a.cid = b.cid AND a.kind <> b.kind
+                     JOIN n ON n.kind = a.kind WHERE n.n >= ?
+                     GROUP BY a.kind, b.kind, n.n HAVING count(*) >= ? * n.n),
+             drop AS (SELECT i.a, i.b FROM imp i JOIN imp j ON j.a = i.b AND j.b = i.a
+                      JOIN n na ON na.kind = i.a JOIN n nb ON nb.kind = i.b WHERE nb.r < na.r)
+        SELECT DISTINCT ka.cid, ka.kind FROM k ka JOIN drop ON drop.a = ka.kind
+        JOIN k kb ON kb.cid = ka.cid AND kb.kind = drop.b""", [s.hotspot_min_cases, s.hotspot_implied_share])
+    try:
+        before = ws.scalar(f"SELECT count(*) FROM {ct}")
+        ws.execute(f"DELETE FROM {ct} WHERE (cid, {key}) IN (SELECT (cid, kind) FROM {ct}_v)")
+        return before - ws.scalar(f"SELECT count(*) FROM {ct}")
+    finally:
+        ws.execute(f"DROP TABLE IF EXISTS {ct}_v")
+
+
+def _residual(d, fmt, keep: list[int], kinds, values, n: int, multi_all: int, cut: float, s: ExceptionSettings):
+    """Walk the ranking; keep a candidate only if its co-occurrence is still significant (p <= ``cut``)
+    without the cases of the hot spots kept above it (a supplier's buyer, its product line, its
+    id...); a kept candidate gives way to a smaller one that explains it (see ``specific``)."""
     if not keep:
         return [], {}
     limit = keep[: s.hotspot_residual_candidates]
@@ -252,23 +289,52 @@ def _residual(d, fmt, keep: list[int], kinds, values, n: int, multi_all: int, s:
         members[i].add(cid)
         if c:
             co[i].add(cid)
+    def test(rest: set, rest_co: set, out: int, out_co: int) -> float | None:
+        """p-value of a residual location against the cases not yet explained, None if it fails."""
+        total, good = n - out, multi_all - out_co
+        if len(rest_co) < s.hotspot_min_cases or total <= 0 or good <= 0:
+            return None
+        if (len(rest_co) / len(rest)) / (good / total) < s.hotspot_min_lift:
+            return None
+        p = hypergeom_sf(np.array([len(rest_co)]), total, good, np.array([len(rest)]))[0]
+        return p if p <= cut else None
+
+    def specific(cur: int) -> int | None:
+        """The most significant smaller candidate that explains ``cur``: ``cur`` is no longer
+        significant without its cases (Outdoor as a whole, when only Outdoor in spring is hot)."""
+        best, best_p = None, 2.0
+        for j in limit:
+            if j in done or len(members[j]) >= len(members[cur]) or len(co[j] & co[cur]) < s.hotspot_min_cases:
+                continue
+            p_j = test(members[j] - covered, co[j] - covered, len(covered), len(covered_co))
+            if p_j is None or p_j >= best_p:
+                continue
+            out, out_co = covered | members[j], covered_co | co[j]
+            if test(members[cur] - out, co[cur] - out, len(out), len(out_co)) is None:
+                best, best_p = j, p_j
+        return best
+
     covered: set = set()
     covered_co: set = set()
     chosen: list[int] = []
+    done: set[int] = set()
     aliases: dict[int, list[str]] = {}
     for i in limit:
-        rest, rest_co = members[i] - covered, co[i] - covered
-        total, good = n - len(covered), multi_all - len(covered_co)
-        ok = False
-        if len(rest_co) >= s.hotspot_min_cases and total > 0 and good > 0:
-            r_lift = (len(rest_co) / len(rest)) / (good / total)
-            r_p = hypergeom_sf(np.array([len(rest_co)]), total, good, np.array([len(rest)]))[0]
-            ok = r_lift >= s.hotspot_min_lift and r_p <= s.hotspot_alpha
-        if ok:
-            chosen.append(i)
-            covered |= members[i]
-            covered_co |= co[i]
+        if i in done:
+            continue
+        if test(members[i] - covered, co[i] - covered, len(covered), len(covered_co)) is not None:
+            cur, explained = i, []
+            while (j := specific(cur)) is not None:
+                done.add(cur)
+                explained.append(f"{kinds[cur]}:{values[cur]}")
+                cur = j
+            chosen.append(cur)
+            done.add(cur)
+            aliases.setdefault(cur, []).extend(explained)
+            covered |= members[cur]
+            covered_co |= co[cur]
         elif chosen:
+            done.add(i)
             j = max(chosen, key=lambda c: len(members[c] & members[i]))
             aliases.setdefault(j, []).append(f"{kinds[i]}:{values[i]}")
     return chosen, aliases

@@ -69,8 +69,11 @@ class ExceptionSettings:
     # rare path: variant share or edge case share below these
     rare_variant_share: float = 0.001
     rare_edge_share: float = 0.005
-    # long wait: transition slower than this quantile of its edge (or long_wait_hours, if set)
-    long_wait_quantile: float = 0.95
+    # long wait: transition beyond its edge's fence on the log scale, ln(1 + wait_s) > Q3 +
+    # long_wait_fence * IQR (an outlier of the edge's own spread, not a fixed share of every edge);
+    # or slower than long_wait_quantile of its edge (e.g. 0.95), or than long_wait_hours, if one is set
+    long_wait_fence: float = 1.5
+    long_wait_quantile: float | None = None
     long_wait_hours: float | None = None
     long_wait_min_edge_cases: int = 20
     # SLA breach: case duration over this quantile of the process, or a rule per process
@@ -91,6 +94,13 @@ class ExceptionSettings:
     hotspot_pairs: bool = True             # place x period pairs: a value of these kinds x a calendar window
     hotspot_pair_kinds: tuple[str, ...] = ("attribute",)
     hotspot_period_months: int = 3         # calendar windows of 1..this many consecutive months (scan statistic)
+    # outcome types measure the case's result, not a cause: an SLA breach is mostly the delay of the
+    # case's other exceptions seen again (a long wait or an escalation makes the case late); they
+    # are not counted as co-occurring types (their cost is in the impact, extra case-hours)
+    hotspot_outcome_types: tuple[str, ...] = ("sla_breach",)
+    # exception A (a type at an activity or edge) is a view of B when this share of A's cases also
+    # has B (a changed requisition is always approved again); A is not counted where B is
+    hotspot_implied_share: float = 0.9
     hotspot_min_cases: int = 5             # min cases with co-occurring exceptions at the location
     hotspot_min_lift: float = 2.0
     hotspot_alpha: float = 0.05            # Benjamini-Hochberg false discovery rate
@@ -111,9 +121,10 @@ class ExceptionSettings:
 
     def __post_init__(self) -> None:
         for name in ("skipped_min_support", "order_dominance", "rare_variant_share", "rare_edge_share",
-                     "long_wait_quantile", "sla_quantile", "unusual_share", "hotspot_alpha"):
+                     "long_wait_quantile", "sla_quantile", "unusual_share", "hotspot_alpha",
+                     "hotspot_implied_share"):
             v = getattr(self, name)
-            if not 0 <= v <= 1:
+            if v is not None and not 0 <= v <= 1:
                 raise InputError(f"{name} must be a share between 0 and 1, not {v}")
         unknown = set(self.patterns) - set(DEFAULT_PATTERNS)
         if unknown:

@@ -8,22 +8,56 @@ from procatlas.hotspots.settings import ExceptionSettings, SlaRule
 from procatlas.hotspots.steps import hours
 
 
-def long_wait_sql(s: ExceptionSettings) -> tuple[str, list]:
-    """Transitions slower than their edge's quantile (or a fixed number of hours)."""
+# waits in working seconds of a calendar: W(b) - W(a), W(t) = working days before t's day x day
+# length + the working part of t's day; a day table from the first to the last local date
+_WORKING_WAITS = """
+WITH lt AS (
+    SELECT cid, next_eid, activity, next_activity,
+           CAST(timezone(?, CAST(ts AS TIMESTAMPTZ)) AS TIMESTAMP) AS a,
+           CAST(timezone(?, CAST(next_ts AS TIMESTAMPTZ)) AS TIMESTAMP) AS b
+    FROM {{st}} WHERE next_activity IS NOT NULL
+), dd AS (
+    SELECT CAST(x AS DATE) AS day,
+           CAST(substr(?, isodow(x), 1) = '1' AND NOT list_contains(CAST(? AS DATE[]), CAST(x AS DATE)) AS INTEGER) AS busy
+    FROM range((SELECT CAST(min(a) AS DATE) FROM lt), (SELECT CAST(max(b) AS DATE) FROM lt) + 1, INTERVAL 1 DAY) r(x)
+), days AS (SELECT day, busy, sum(busy) OVER (ORDER BY day) - busy AS before FROM dd)
+SELECT lt.cid, lt.next_eid, lt.activity, lt.next_activity,
+       greatest((db.before - da.before) * {span}
+                + db.busy * least(greatest(epoch(lt.b) - epoch(CAST(lt.b AS DATE)) - {lo}, 0), {span})
+                - da.busy * least(greatest(epoch(lt.a) - epoch(CAST(lt.a AS DATE)) - {lo}, 0), {span}), 0)
+FROM lt JOIN days da ON da.day = CAST(lt.a AS DATE) JOIN days db ON db.day = CAST(lt.b AS DATE)
+"""
+
+
+def long_wait_sql(s: ExceptionSettings, calendar: SlaRule | None = None) -> tuple[str, list]:
+    """Transitions beyond their edge's outer fence on the log scale, ``ln(1 + wait) > Q3 + k * IQR``
+    of the edge's ``ln(1 + wait)`` (Tukey's fence on log durations), or its quantile, or a fixed
+    number of hours.  With a ``calendar`` that has working hours (the process's SLA rule), waits
+    are working time: a night or a weekend is not a long wait."""
     if s.long_wait_hours is not None:
         thr, params = "?", [s.long_wait_hours * 3600.0, s.long_wait_min_edge_cases]
-    else:
+    elif s.long_wait_quantile is not None:
         thr, params = "quantile_cont(d, ?)", [s.long_wait_quantile, s.long_wait_min_edge_cases]
+    else:
+        q1, q3 = "quantile_cont(ln(1 + d), 0.25)", "quantile_cont(ln(1 + d), 0.75)"
+        thr, params = f"exp({q3} + ? * ({q3} - {q1})) - 1", [s.long_wait_fence, s.long_wait_min_edge_cases]
+    if calendar is not None and calendar.working_hours is not None:
+        lo, hi = calendar.working_hours
+        waits = _WORKING_WAITS.format(span=float((hi - lo) * 3600), lo=float(lo * 3600))
+        params = [calendar.timezone, calendar.timezone, calendar.working_days,
+                  [str(h) for h in calendar.holidays]] + params
+        unit = " working time"
+    else:
+        waits = """SELECT cid, next_eid, activity, next_activity,
+                          greatest(date_diff('microsecond', ts, next_ts), 0) / 1e6 FROM {st} WHERE next_activity IS NOT NULL"""
+        unit = ""
     sql = f"""
-WITH w AS (
-    SELECT cid, next_eid AS eid, activity, next_activity, date_diff('microsecond', ts, next_ts) / 1e6 AS d
-    FROM {{st}} WHERE next_activity IS NOT NULL
-), t AS (
+WITH w(cid, eid, activity, next_activity, d) AS ({waits}), t AS (
     SELECT activity, next_activity, {thr} AS thr, median(d) AS med
     FROM w GROUP BY activity, next_activity HAVING count(*) >= ?
 )
 SELECT w.cid, w.eid, 'long_wait', w.activity, w.next_activity, w.d - t.med,
-       printf('waited %s from ''%s'' to ''%s''; usual %s, threshold %s', {hours('w.d')}, w.activity,
+       printf('waited %s{unit} from ''%s'' to ''%s''; usual %s, threshold %s', {hours('w.d')}, w.activity,
               w.next_activity, {hours('t.med')}, {hours('t.thr')}),
        NULL
 FROM w JOIN t ON t.activity = w.activity AND t.next_activity = w.next_activity

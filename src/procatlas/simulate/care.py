@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from procatlas.simulate.calendar import DAY, HOUR
-from procatlas.simulate.config import CHANNELS_COMPLAINT, PRODUCT_LINES, PRODUCT_LINE_WEIGHTS, SLA_RESOLUTION_H
+from procatlas.simulate.config import (CARE_DELAY_H, CARE_DELAY_SIGMA, CHANNELS_COMPLAINT, PRODUCT_LINE_WEIGHTS,
+                                       PRODUCT_LINES, SLA_RESOLUTION_H)
 from procatlas.simulate.context import Discussion, Sim, ids
 from procatlas.simulate.org import pick
 
@@ -99,13 +100,18 @@ def run(sim: Sim, n: int) -> None:
 
     p_stuck = sim.prob("care_delay", hot, n)
     stuck = sim.draw(p_stuck)
-    planned, _, _ = sim.human(work_from, "Customer Care", 10.0, 0.9, scale=np.where(stuck, 6.0, 1.0))
+    planned, _, _ = sim.human(work_from, "Customer Care", 10.0, 0.9)
     hole = sim.state["venues"]["care-quality-coffee"]
     coffee = cal.next_weekday_at(tk_t, 3, 10.0)
-    disc = hole.open_at(coffee) & (coffee + HOUR < planned) & (rng.random(n) < 0.7)
+    # discussed: the ticket is being worked on (an escalated one once its investigation is back)
+    disc = hole.open_at(coffee) & (coffee >= work_from) & (coffee + HOUR < planned) & (rng.random(n) < 0.7)
     remaining = cal.work_between(coffee + HOUR, planned)
     resolve = np.where(disc, cal.add_work(coffee + HOUR, (remaining * 0.2).astype(np.int64)), planned)
     resolve = np.maximum(resolve, work_from + 60)
+    # a stuck ticket (waiting on a part, a supplier, or forgotten in a queue) waits CARE_DELAY_H more
+    # working hours on top of its work, far beyond the normal spread, and talk cannot shorten it
+    extra = rng.lognormal(np.log(CARE_DELAY_H * HOUR), CARE_DELAY_SIGMA, n).astype(np.int64)
+    resolve = np.where(stuck, cal.add_work(resolve, extra), resolve)
     add("Resolve ticket", np.arange(n), resolve, owner, g_care, LT)
     log.plant("complaint", cmp_[stuck], "care_delay", "Resolve ticket", p_stuck)
     d = np.flatnonzero(disc)
