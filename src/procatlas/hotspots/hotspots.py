@@ -242,12 +242,13 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
 
 
 def _drop_views(ws, ct: str, s: ExceptionSettings) -> int:
-    """Remove, per case, exceptions that are views of another exception of the case: exception A
-    (a type at an activity or edge) *implies* B when >= ``hotspot_implied_share`` of A's cases
-    (at least ``hotspot_min_cases``) also have B, e.g. a changed requisition is approved again
-    (change implies rework), a missing goods receipt both blocks the invoice and reverses the
-    order of receipt and invoice.  A is dropped where B is present; of two that imply each other
-    the rarer (then alphabetically later) one is dropped.  Returns the rows removed."""
+    """Remove, per case, exceptions that are views of another exception of the case.  Exception A
+    (a type at an activity or edge) implies B when >= ``hotspot_implied_share`` of A's cases (at
+    least ``hotspot_min_cases``) also have B; when A and B imply each other, two detectors saw one
+    event (a requisition changed and approved again is a change and a rework; a reversed goods
+    receipt is a reversal and a repeated receipt) and the rarer one (then the alphabetically later)
+    is dropped where both are.  One-way implication is left alone: an investigation only follows an
+    escalation, yet a long wait after it is a second exception.  Returns the rows removed."""
     key = "type || '@' || coalesce(activity, '') || '>' || coalesce(target, '')"
     ws.execute(f"""CREATE OR REPLACE TEMP TABLE {ct}_v AS
         WITH k AS (SELECT DISTINCT cid, {key} AS kind FROM {ct}),
