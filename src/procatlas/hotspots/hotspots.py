@@ -10,6 +10,9 @@ from procatlas.hotspots.settings import ExceptionSettings
 from procatlas.model.exceptions import Hotspot
 
 CONTEXT = ("attribute", "resource", "group", "week", "month")
+# exceptions that measure time: a wait is never a view of another exception, even a wait on a step
+# that only follows it (the investigation after an escalation)
+_TIMING = ("long_wait", "sla_breach")
 
 # windows of 2..{max} consecutive calendar months (of the case start) inside the log's range
 _PERIODS = """
@@ -32,22 +35,31 @@ _LOCATIONS = {
 
 # attribute values of the case object and of its events (string and boolean attributes with few values)
 _ATTRIBUTES = """
-WITH kv AS (
-    SELECT DISTINCT cid, k AS key, json_extract_string(attributes, '$."' || k || '"') AS value FROM (
-        SELECT st.cid, e.attributes, unnest(json_keys(e.attributes)) AS k
-        FROM {st} st JOIN event e ON e.eid = st.eid WHERE e.attributes IS NOT NULL
+WITH ekv AS (
+    SELECT cid, activity, k AS key, json_extract_string(attributes, '$."' || k || '"') AS value
+    FROM (SELECT st.cid, st.activity, e.attributes, unnest(json_keys(e.attributes)) AS k
+          FROM {st} st JOIN event e ON e.eid = st.eid WHERE e.attributes IS NOT NULL)
+), kv AS (
+    SELECT DISTINCT cid, key, value FROM (
+        SELECT cid, key, value FROM ekv
         UNION ALL
-        SELECT o.oid, o.attributes, unnest(json_keys(o.attributes)) FROM object o
-        WHERE o.oid IN (SELECT cid FROM {cases}) AND o.attributes IS NOT NULL)
+        SELECT oid, k, json_extract_string(attributes, '$."' || k || '"')
+        FROM (SELECT o.oid, o.attributes, unnest(json_keys(o.attributes)) AS k FROM object o
+              WHERE o.oid IN (SELECT cid FROM {cases}) AND o.attributes IS NOT NULL))
 ), keys AS (
     SELECT key FROM kv WHERE value IS NOT NULL GROUP BY key
     HAVING count(DISTINCT value) BETWEEN 2 AND ? AND NOT bool_and(TRY_CAST(value AS DOUBLE) IS NOT NULL)
+), ekeys AS (
+    SELECT key, count(*) AS n, count(DISTINCT activity) AS acts, count(DISTINCT (activity, value)) AS pairs
+    FROM ekv GROUP BY key
 )
 SELECT 'attribute', key || '=' || value, cid FROM kv WHERE key IN (SELECT key FROM keys) AND value IS NOT NULL
-  -- attributes the detectors report as an exception's own detail (reason=..., result=...) are symptoms
   -- sparse event attributes (on fewer than half of the events) describe single events, often the exception itself
-  AND key NOT IN (SELECT k FROM (SELECT unnest(json_keys(e.attributes)) AS k FROM {st} st JOIN event e ON e.eid = st.eid)
-                  GROUP BY k HAVING count(*) < 0.5 * (SELECT count(*) FROM {st}))
+  AND key NOT IN (SELECT key FROM ekeys WHERE n < 0.5 * (SELECT count(*) FROM {st}))
+  -- event attributes with one value per activity (a task or step name, a role per step) are the
+  -- activity again: co-occurrence there is structural, like at activity locations
+  AND key NOT IN (SELECT key FROM ekeys WHERE pairs <= acts)
+  -- attributes the detectors report as an exception's own detail (reason=..., result=...) are symptoms
   AND key NOT IN (SELECT DISTINCT split_part(unnest(string_split(detail, ', ')), '=', 1) FROM {ex} WHERE detail IS NOT NULL)
 """
 
@@ -110,7 +122,8 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         return [], 0, notes
     lm, ct = d.st + "_lm", d.st + "_ct"
     fmt.update(lm=lm, ct=ct)
-    temps = (lm, ct, ct + "_n", ct + "_t", ct + "_m", lm + "_symm", lm + "_sym", lm + "_here", lm + "_pair")
+    temps = (lm, ct, ct + "_n", ct + "_t", ct + "_m", ct + "_who", ct + "_wm", lm + "_symm", lm + "_sym", lm + "_here",
+             lm + "_pair")
     try:
         # exception types per case, without outcome types (an SLA breach is the delay that the other
         # exceptions cause, measured again: impact counts it) and types so common they are the rule
@@ -124,7 +137,7 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         if dropped:
             notes.append(f"not counted for hot spots (in more than {s.hotspot_max_type_share:.0%} of cases): "
                          + ", ".join(sorted(dropped)))
-        views = _drop_views(ws, ct, s)
+        views = _drop_views(ws, ct, d.st, s)
         if views:
             notes.append(f"{views:,} exception(s) not counted for hot spots: views of another exception of the same "
                          f"case that (almost) always comes with them (hotspot_implied_share)")
@@ -171,6 +184,10 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         ws.execute(f"CREATE TEMP TABLE {ct}_t AS SELECT * FROM bits", register={"bits": bits})
         ws.execute(f"""CREATE TEMP TABLE {ct}_m AS SELECT c.cid, bit_or(CAST(1 AS BIGINT) << t.bit) AS mask
                        FROM (SELECT DISTINCT cid, type FROM {ct}) c JOIN {ct}_t t USING (type) GROUP BY c.cid""")
+        # at a resource or group, the exceptions it did itself in the case (or did a view of) are not
+        # counted: the clerk who returns requisitions is where rework happens by definition
+        ws.execute(f"""CREATE TEMP TABLE {ct}_wm AS SELECT w.cid, w.kind, w.who, bit_or(CAST(1 AS BIGINT) << t.bit) AS mask
+                       FROM {ct}_who w JOIN {ct}_t t USING (type) GROUP BY ALL""")
         # symptoms: a type on (almost) every case of a location says what the location is, not where
         per_bit = " + ".join(f"(CASE WHEN sum((coalesce(m.mask, 0) >> {b}) & 1) >= ? * count(*) "
                              f"THEN CAST(1 AS BIGINT) << {b} ELSE 0 END)" for b in range(len(types))) or "0"
@@ -182,8 +199,9 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
         # per (location, case): distinct types, without the location's symptoms (and, at an activity
         # or edge, without the exceptions located there)
         ws.execute(f"""CREATE TEMP TABLE {lm}_here AS
-            SELECT lm.kind, lm.value, lm.cid, bit_count(coalesce(m.mask, 0) & ~y.sym) AS k
+            SELECT lm.kind, lm.value, lm.cid, bit_count(coalesce(m.mask, 0) & ~y.sym & ~coalesce(w.mask, 0)) AS k
             FROM {lm} lm JOIN {lm}_symm y USING (kind, value) LEFT JOIN {ct}_m m USING (cid)
+                 LEFT JOIN {ct}_wm w ON w.cid = lm.cid AND w.kind = lm.kind AND w.who = lm.value
             WHERE lm.kind NOT IN ('activity', 'edge')
             UNION ALL
             SELECT lm.kind, lm.value, lm.cid, count(DISTINCT ct.type) AS k
@@ -241,7 +259,12 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
             ws.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def _drop_views(ws, ct: str, s: ExceptionSettings) -> int:
+def _kind_key(alias: str = "") -> str:
+    """SQL of an exception's kind: its type at its activity (or edge)."""
+    return f"{alias}type || '@' || coalesce({alias}activity, '') || '>' || coalesce({alias}target, '')"
+
+
+def _drop_views(ws, ct: str, st: str, s: ExceptionSettings) -> int:
     """Remove, per case, exceptions that are views of another exception of the case.  Exception A
     (a type at an activity or edge) implies B when >= ``hotspot_implied_share`` of A's cases (at
     least ``hotspot_min_cases``) also have B; when A and B imply each other, two detectors saw one
@@ -249,18 +272,29 @@ def _drop_views(ws, ct: str, s: ExceptionSettings) -> int:
     receipt is a reversal and a repeated receipt) and the rarer one (then the alphabetically later)
     is dropped where both are.  One-way implication is left alone: an investigation only follows an
     escalation, yet a long wait after it is a second exception.  Returns the rows removed."""
-    key = "type || '@' || coalesce(activity, '') || '>' || coalesce(target, '')"
+    key = _kind_key()
     ws.execute(f"""CREATE OR REPLACE TEMP TABLE {ct}_v AS
-        WITH k AS (SELECT DISTINCT cid, {key} AS kind FROM {ct}),
+        WITH k AS (SELECT DISTINCT cid, {key} AS kind FROM {ct} WHERE NOT list_contains(?, type)),
              n AS (SELECT kind, count(*) AS n, row_number() OVER (ORDER BY count(*) DESC, kind) AS r FROM k GROUP BY kind),
              imp AS (SELECT a.kind AS a, b.kind AS b FROM k a JOIN k b ON a.cid = b.cid AND a.kind <> b.kind
                      JOIN n ON n.kind = a.kind WHERE n.n >= ?
                      GROUP BY a.kind, b.kind, n.n HAVING count(*) >= ? * n.n),
              drop AS (SELECT i.a, i.b FROM imp i JOIN imp j ON j.a = i.b AND j.b = i.a
                       JOIN n na ON na.kind = i.a JOIN n nb ON nb.kind = i.b WHERE nb.r < na.r)
-        SELECT DISTINCT ka.cid, ka.kind FROM k ka JOIN drop ON drop.a = ka.kind
-        JOIN k kb ON kb.cid = ka.cid AND kb.kind = drop.b""", [s.hotspot_min_cases, s.hotspot_implied_share])
+        SELECT DISTINCT ka.cid, ka.kind, split_part(drop.b, '@', 1) AS b_type FROM k ka JOIN drop ON drop.a = ka.kind
+        JOIN k kb ON kb.cid = ka.cid AND kb.kind = drop.b""", [list(_TIMING), s.hotspot_min_cases, s.hotspot_implied_share])
     try:
+        # who took part in each exception: the resources and groups that did its activity (or the
+        # target of its edge) in the case, also for its dropped views (the clerk who returned a
+        # requisition took part in the change it is a view of)
+        ws.execute(f"""CREATE OR REPLACE TEMP TABLE {ct}_who AS
+            WITH x AS (SELECT cid, type, activity, target FROM {ct}
+                       UNION SELECT c.cid, v.b_type, c.activity, c.target FROM {ct} c JOIN {ct}_v v
+                             ON v.cid = c.cid AND v.kind = {_kind_key("c.")}),
+                 p AS (SELECT x.cid, x.type, st.resource, st.grp FROM x JOIN {st} st
+                       ON st.cid = x.cid AND (st.activity = x.activity OR st.activity = x.target))
+            SELECT cid, 'resource' AS kind, resource AS who, type FROM p WHERE resource IS NOT NULL
+            UNION SELECT cid, 'group', grp, type FROM p WHERE grp IS NOT NULL""")
         before = ws.scalar(f"SELECT count(*) FROM {ct}")
         ws.execute(f"DELETE FROM {ct} WHERE (cid, {key}) IN (SELECT (cid, kind) FROM {ct}_v)")
         return before - ws.scalar(f"SELECT count(*) FROM {ct}")

@@ -74,6 +74,9 @@ class ExceptionSettings:
     # or slower than long_wait_quantile of its edge (e.g. 0.95), or than long_wait_hours, if one is set
     long_wait_fence: float = 1.5
     long_wait_quantile: float | None = None
+    # ... and at least this much longer than the edge's median: on an automatic step whose waits are
+    # milliseconds, a wait of seconds is beyond the fence but no business exception
+    long_wait_min_delay_hours: float = 1.0
     long_wait_hours: float | None = None
     long_wait_min_edge_cases: int = 20
     # SLA breach: case duration over this quantile of the process, or a rule per process

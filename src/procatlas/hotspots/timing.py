@@ -61,9 +61,9 @@ SELECT w.cid, w.eid, 'long_wait', w.activity, w.next_activity, w.d - t.med,
               w.next_activity, {hours('t.med')}, {hours('t.thr')}),
        NULL
 FROM w JOIN t ON t.activity = w.activity AND t.next_activity = w.next_activity
-WHERE w.d > t.thr AND w.d > 0
+WHERE w.d > t.thr AND w.d - t.med >= ?
 """
-    return sql, params
+    return sql, params + [s.long_wait_min_delay_hours * 3600.0]
 
 
 SLA_QUANTILE_SQL = """
