@@ -324,6 +324,7 @@ def _residual(d, fmt, keep: list[int], kinds, values, n: int, multi_all: int, cu
         members[i].add(cid)
         if c:
             co[i].add(cid)
+
     def test(rest: set, rest_co: set, out: int, out_co: int) -> float | None:
         """p-value of a residual location against the cases not yet explained, None if it fails."""
         total, good = n - out, multi_all - out_co

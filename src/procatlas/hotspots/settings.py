@@ -101,8 +101,9 @@ class ExceptionSettings:
     # case's other exceptions seen again (a long wait or an escalation makes the case late); they
     # are not counted as co-occurring types (their cost is in the impact, extra case-hours)
     hotspot_outcome_types: tuple[str, ...] = ("sla_breach",)
-    # exception A (a type at an activity or edge) is a view of B when this share of A's cases also
-    # has B (a changed requisition is always approved again); A is not counted where B is
+    # two exceptions (a type at an activity or edge) that each come with the other in this share of
+    # their cases are two views of one event (a changed requisition is always approved again): the
+    # rarer is not counted where both are
     hotspot_implied_share: float = 0.9
     hotspot_min_cases: int = 5             # min cases with co-occurring exceptions at the location
     hotspot_min_lift: float = 2.0
