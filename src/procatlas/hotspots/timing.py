@@ -39,8 +39,9 @@ def long_wait_sql(s: ExceptionSettings, calendar: SlaRule | None = None) -> tupl
     elif s.long_wait_quantile is not None:
         thr, params = "quantile_cont(d, ?)", [s.long_wait_quantile, s.long_wait_min_edge_cases]
     else:
-        q1, q3 = "quantile_cont(ln(1 + d), 0.25)", "quantile_cont(ln(1 + d), 0.75)"
-        thr, params = f"exp({q3} + ? * ({q3} - {q1})) - 1", [s.long_wait_fence, s.long_wait_min_edge_cases]
+        # both quartiles from one sorted aggregate
+        q = "quantile_cont(ln(1 + d), [0.25, 0.75])"
+        thr, params = f"exp({q}[2] + ? * ({q}[2] - {q}[1])) - 1", [s.long_wait_fence, s.long_wait_min_edge_cases]
     if calendar is not None and calendar.working_hours is not None:
         lo, hi = calendar.working_hours
         waits = _WORKING_WAITS.format(span=float((hi - lo) * 3600), lo=float(lo * 3600))
