@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from procatlas.hotspots.settings import ExceptionSettings, SlaRule
@@ -30,6 +30,7 @@ def cases(draw):
     return starts, gaps, SlaRule(1.0, working_hours=(lo, hi), timezone=tz, working_days=mask, holidays=hol)
 
 
+@settings(max_examples=40)  # each example opens a DuckDB connection
 @given(cases())
 def test_working_waits_equal_numpy(c):
     starts, gaps, rule = c
