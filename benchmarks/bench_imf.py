@@ -139,17 +139,9 @@ def from_pm4py_tree(node):
 
 
 def canonical(tree) -> str:
-    """Text of a tree with the children of xor and and sorted: two trees with the same
-    canonical text have the same language (xor and and are commutative)."""
-    from procatlas.mining.tree import Operator, normalize
+    from procatlas.mining.tree import canonical as canonical_tree
 
-    tree = normalize(tree)
-    if tree.is_leaf:
-        return tree.to_string()
-    kids = [canonical(c) for c in tree.children]
-    if tree.operator in (Operator.XOR, Operator.AND):
-        kids.sort()
-    return f"{tree.operator.value}({', '.join(kids)})"
+    return canonical_tree(tree).to_string()
 
 
 # --- models, cached on disk so the long judge runs can stop and resume -----------------------
@@ -411,6 +403,24 @@ def table(names: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def our_judge(name: str, budget: float) -> None:
+    """Second judge, labelled as ours: fitness of both nets by procatlas' own alignments
+    (``hotspots.alignments.align_variants``), stored beside pm4py's judgement."""
+    from procatlas.hotspots.alignments import align_variants
+    from procatlas.hotspots.conformance import load_model
+
+    path = OUT / f"{name}.ours_judge.json"
+    done = json.loads(path.read_text()) if path.exists() else {}
+    variants = dict(read_variants(name))
+    for who in WHO:
+        if who in done and done[who]["aligned"] == len(variants):
+            continue
+        r = align_variants(load_model(OUT / f"{name}.{who}.pnml"), variants, time_budget_s=budget)
+        done[who] = {"fitness": r.log_fitness, "aligned": len(r.alignments), "variants": len(variants),
+                     "secs": r.seconds}
+        path.write_text(json.dumps(done))
+
+
 def _judge_child(name, who, metric, budget):
     os.nice(5)
     judge(name, who, metric, budget)
@@ -461,7 +471,7 @@ def by_size(names=None) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["run", "table", "trees"])
+    ap.add_argument("command", choices=["run", "table", "trees", "ours"])
     ap.add_argument("--budget", type=float, default=600.0, help="seconds per (log, model, metric) run")
     ap.add_argument("--queue", default="0/1", help="this worker's share of the logs, e.g. 0/2")
     ap.add_argument("--only", default="", help="comma-separated log names")
@@ -472,6 +482,11 @@ def main() -> None:
     if args.command == "run":
         q, qs = (int(x) for x in args.queue.split("/"))
         run(q, qs, args.budget, [n for n in BY_EFFORT if n in names])
+    elif args.command == "ours":
+        for name in [n for n in BY_EFFORT if n in names]:
+            if (OUT / f"{name}.meta.json").exists():
+                our_judge(name, args.budget)
+                print(name, (OUT / f"{name}.ours_judge.json").read_text(), flush=True)
     elif args.command == "trees":
         for name in names:
             if (OUT / f"{name}.meta.json").exists():

@@ -177,3 +177,49 @@ def test_bpic2012_imf_under_three_seconds_and_sound_net():
     net = tree_to_petri(tree)
     from procatlas.mining.soundness import is_workflow_net
     assert is_workflow_net(net)
+
+
+def test_canonical_form_orders_commutative_children_only():
+    from procatlas.mining.tree import canonical
+
+    assert canonical(parse_tree("xor(c, and(b, a))")) == parse_tree("xor(and(a, b), c)")
+    # sequence and loop keep their order: they are not commutative
+    assert canonical(parse_tree("seq(b, a)")) == parse_tree("seq(b, a)")
+    assert canonical(parse_tree("loop(b, a)")) == parse_tree("loop(b, a)")
+    assert canonical(parse_tree("seq(a, seq(xor(d, c), b))")) == parse_tree("seq(a, xor(c, d), b)")
+
+
+def _pm4py_tree(node):
+    """A pm4py process tree as ours."""
+    from pm4py.objects.process_tree.obj import Operator as P
+
+    from procatlas.mining.tree import Operator, ProcessTree
+
+    ops = {P.SEQUENCE: Operator.SEQ, P.XOR: Operator.XOR, P.PARALLEL: Operator.AND, P.LOOP: Operator.LOOP}
+    if not node.children:
+        return ProcessTree(label=node.label)
+    return ProcessTree(ops[node.operator], tuple(_pm4py_tree(c) for c in node.children))
+
+
+@pytest.mark.parametrize("rel", ["pm4py__pm4py-core/helpdesk.xes.gz",
+                                 "pm4py__pm4py-core/compressed_input_data/06_bpic2013_closed.xes.gz"])
+def test_imf_tree_equals_pm4py_imf_up_to_branch_order(rel):
+    """On these real logs pm4py's IMf (noise 0.2) finds the same cuts: the trees differ only
+    in the order of xor / and branches, so the models have the same language (the precision
+    gap pm4py's judge reports on helpdesk is an artefact of the judge, see docs/models.md)."""
+    pm4py = pytest.importorskip("pm4py")
+    import pandas as pd
+
+    from procatlas.mining.tree import canonical
+
+    variants = _xes_variants(data_file(rel))
+    # one case per trace: the same multiset of traces as the log
+    cases, k = [], 0
+    for t, n in variants.items():
+        for _ in range(n):
+            cases += [(f"c{k}", a, pd.Timestamp(2020, 1, 1) + pd.Timedelta(seconds=j)) for j, a in enumerate(t)]
+            k += 1
+    df = pd.DataFrame(cases, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    theirs = _pm4py_tree(pm4py.discover_process_tree_inductive(df, noise_threshold=0.2))
+    ours = discover_tree(variants, noise=0.2)
+    assert canonical(ours) == canonical(theirs)

@@ -186,3 +186,21 @@ def normalize(tree: ProcessTree) -> ProcessTree:
     if len(flat) == 1:
         return flat[0]
     return ProcessTree(op, tuple(flat))
+
+
+def canonical(tree: ProcessTree) -> ProcessTree:
+    """The normal form with the children of ``xor`` and ``and`` in text order.
+
+    Choice and parallel composition are commutative, so two trees with equal canonical forms
+    have the same language; used to compare discovered trees with other miners' trees.
+
+    >>> canonical(parse_tree("xor(c, and(b, a))")).to_string()
+    'xor(and(a, b), c)'
+    """
+    tree = normalize(tree)
+    if tree.is_leaf:
+        return tree
+    kids = [canonical(c) for c in tree.children]
+    if tree.operator in (Operator.XOR, Operator.AND):
+        kids.sort(key=ProcessTree.to_string)
+    return ProcessTree(tree.operator, tuple(kids))
