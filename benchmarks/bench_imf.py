@@ -617,7 +617,7 @@ def by_size(names=None) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["run", "table", "trees", "ours"])
+    ap.add_argument("command", choices=["prepare", "run", "ours", "table", "trees"])
     ap.add_argument("--budget", type=float, default=600.0, help="seconds per (log, model, metric) run")
     ap.add_argument("--queue", default="0/1", help="this worker's share of the logs, e.g. 0/2")
     ap.add_argument("--only", default="", help="comma-separated log names")
@@ -628,6 +628,12 @@ def main() -> None:
     if args.command == "run":
         q, qs = (int(x) for x in args.queue.split("/"))
         run(q, qs, args.budget, [n for n in BY_EFFORT if n in names])
+    elif args.command == "prepare":
+        for name in [n for n in BY_EFFORT if n in names]:
+            try:
+                print(json.dumps(prepare(name))[:300], flush=True)
+            except Exception as exc:  # noqa: BLE001 - recorded, next log
+                print(json.dumps({"log": name, "error": repr(exc)[:300]}), flush=True)
     elif args.command == "ours":
         for name in [n for n in BY_EFFORT if n in names]:
             if (OUT / f"{name}.meta.json").exists():
