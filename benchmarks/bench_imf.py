@@ -182,6 +182,34 @@ def prepare(name: str) -> dict:
     return meta
 
 
+def refresh_ours(name: str) -> None:
+    """Re-mine our model of a prepared log with the current code (from the stored variants);
+    when the tree changed, our model's stored judgements are dropped."""
+    import pm4py
+
+    from procatlas.mining.tree import parse_tree
+
+    meta_path = OUT / f"{name}.meta.json"
+    meta = json.loads(meta_path.read_text())
+    variants = dict(read_variants(name))
+    (net, im, fm), ours_s, tree = ours(variants)
+    if str(tree) == meta["ours_tree"]:
+        return
+    pm4py.write_pnml(net, im, fm, str(OUT / f"{name}.ours.pnml"))
+    for metric in METRICS:
+        _partial_path(name, "ours", metric).unlink(missing_ok=True)
+    judged = OUT / f"{name}.ours_judge.json"
+    if judged.exists():
+        oj = json.loads(judged.read_text())
+        oj.pop("ours", None)
+        judged.write_text(json.dumps(oj))
+    meta.update(ours_s=round(ours_s, 2), ours_tree=str(tree))
+    if "pm4py_tree" in meta:
+        meta["same_tree"] = canonical(tree) == canonical(parse_tree(meta["pm4py_tree"]))
+    meta_path.write_text(json.dumps(meta))
+    print(f"{name}: our model changed", flush=True)
+
+
 def add_trees(name: str) -> None:
     """Add pm4py's tree and the structural comparison to a log prepared without them."""
     import pm4py
@@ -617,7 +645,7 @@ def by_size(names=None) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["prepare", "run", "ours", "table", "trees"])
+    ap.add_argument("command", choices=["prepare", "refresh", "run", "ours", "table", "trees"])
     ap.add_argument("--budget", type=float, default=600.0, help="seconds per (log, model, metric) run")
     ap.add_argument("--queue", default="0/1", help="this worker's share of the logs, e.g. 0/2")
     ap.add_argument("--only", default="", help="comma-separated log names")
@@ -639,6 +667,10 @@ def main() -> None:
             if (OUT / f"{name}.meta.json").exists():
                 our_judge(name, args.budget)
                 print(name, (OUT / f"{name}.ours_judge.json").read_text(), flush=True)
+    elif args.command == "refresh":
+        for name in names:
+            if (OUT / f"{name}.meta.json").exists():
+                refresh_ours(name)
     elif args.command == "trees":
         for name in names:
             if (OUT / f"{name}.meta.json").exists():

@@ -342,7 +342,13 @@ def _split_xor(log: Log, parts: list[list[str]]) -> list[Log]:
 
 
 def _split_seq(log: Log, parts: list[list[str]]) -> list[Log]:
-    """Cut each trace into consecutive segments, one per part, removing the fewest events."""
+    """Cut each trace into consecutive segments, one per part, dropping events that do not fit.
+
+    Part by part, as in Leemans' implementation of IMf: the segment of part ``i`` ends where
+    (events of part ``i``) - (events of later parts) since the previous cut is largest, at the
+    earliest such point; events of earlier parts cost nothing. Traces that already follow the
+    parts in order are cut exactly.
+    """
     part_of = {a: i for i, p in enumerate(parts) for a in p}
     k = len(parts)
     out: list[Log] = [{} for _ in parts]
@@ -359,35 +365,21 @@ def _split_seq(log: Log, parts: list[list[str]]) -> list[Log]:
             for i in range(k):
                 _add(out[i], trace[bounds[i]:bounds[i + 1]], n)
             continue
-        length = len(idx)
-        # dp over parts: best[q] = fewest removals placing trace[:q] into parts 0..i
-        prev = [0 if q == 0 else 10**9 for q in range(length + 1)]
-        choice: list[list[int]] = []
+        begin = 0
         for i in range(k):
-            cur = [0] * (length + 1)
-            arg = [0] * (length + 1)
-            pref = 0
-            best_val, best_p = 10**9, 0
-            for q in range(length + 1):
-                if q > 0 and idx[q - 1] == i:
-                    pref += 1
-                # candidate start p = q: value prev[q] - q + pref(q)
-                v = prev[q] - q + pref
-                if v < best_val:  # ties: earliest start
-                    best_val, best_p = v, q
-                cur[q] = q - pref + best_val
-                arg[q] = best_p
-            choice.append(arg)
-            prev = cur
-        bounds = [0] * (k + 1)
-        bounds[k] = length
-        q = length
-        for i in range(k - 1, -1, -1):
-            p = choice[i][q]
-            bounds[i] = p
-            q = p
-        for i in range(k):
-            _add(out[i], tuple(a for a in trace[bounds[i]:bounds[i + 1]] if part_of[a] == i), n)
+            end = len(idx)
+            if i < k - 1:
+                cost = best = 0
+                end = begin
+                for q in range(begin, len(idx)):
+                    if idx[q] == i:
+                        cost -= 1
+                    elif idx[q] > i:
+                        cost += 1
+                    if cost < best:
+                        best, end = cost, q + 1
+            _add(out[i], tuple(trace[q] for q in range(begin, end) if idx[q] == i), n)
+            begin = end
     return out
 
 
@@ -465,7 +457,21 @@ class _Miner:
         return self._fall_through(log, flat, dfg)
 
     def _recurse(self, log: Log, op: Operator, parts: list[list[str]]) -> ProcessTree:
-        subs = [self.mine(s) for s in _SPLIT[op](log, parts)]
+        logs = _SPLIT[op](log, parts)
+        if op in (Operator.XOR, Operator.LOOP):
+            # A cut found on the filtered graph can leave a choice branch (or every redo part)
+            # without a single trace: the filtering split gave all of them to other parts. Such
+            # a branch is not mined into a tau, which would let every case skip the branches
+            # that did get traces although none did: its activities are infrequent and dropped.
+            kept = [s for s in logs[1 if op is Operator.LOOP else 0:] if sum(s.values())]
+            if op is Operator.LOOP and not kept:
+                return self.mine(logs[0])
+            if op is Operator.XOR and len(kept) < len(logs):
+                return self.mine(kept[0]) if len(kept) == 1 else \
+                    ProcessTree(Operator.XOR, tuple(self.mine(s) for s in kept))
+            if op is Operator.LOOP:
+                logs = [logs[0], *kept]
+        subs = [self.mine(s) for s in logs]
         if op is Operator.LOOP:
             redo = subs[1] if len(subs) == 2 else ProcessTree(Operator.XOR, tuple(subs[1:]))
             return ProcessTree(Operator.LOOP, (subs[0], redo))
