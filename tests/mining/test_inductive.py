@@ -223,3 +223,22 @@ def test_imf_tree_equals_pm4py_imf_up_to_branch_order(rel):
     theirs = _pm4py_tree(pm4py.discover_process_tree_inductive(df, noise_threshold=0.2))
     ours = discover_tree(variants, noise=0.2)
     assert canonical(ours) == canonical(theirs)
+
+
+def test_sequence_split_goes_part_by_part_like_leemans_implementation():
+    from procatlas.mining.inductive import _split_seq
+
+    parts = [["a"], ["b"], ["c"]]
+    # part a ends where (a events) - (later parts' events) is largest, earliest on ties
+    assert _split_seq({("a", "c", "b", "c"): 2}, parts) == [{("a",): 2}, {(): 2}, {("c", "c"): 2}]
+    # nothing gained for a or b before the c: both segments stay empty, c takes the rest
+    assert _split_seq({("c", "a", "b"): 1}, parts) == [{(): 1}, {(): 1}, {("c",): 1}]
+    # in-order traces are cut exactly
+    assert _split_seq({("a", "a", "c"): 1}, parts) == [{("a", "a"): 1}, {(): 1}, {("c",): 1}]
+
+
+def test_choice_branch_left_without_traces_is_dropped_not_a_tau():
+    # the filtered graph separates b, but the split gives its only trace to c's part: b has
+    # no trace of its own, and a tau branch would let every case skip the whole model
+    log = {("c",): 10, ("a", "d"): 10, ("c", "d"): 10, ("c", "b"): 1}
+    assert discover_tree(log, noise=0.2) == parse_tree("seq(xor(a, c), xor(tau, d))")

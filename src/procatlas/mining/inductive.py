@@ -458,19 +458,14 @@ class _Miner:
 
     def _recurse(self, log: Log, op: Operator, parts: list[list[str]]) -> ProcessTree:
         logs = _SPLIT[op](log, parts)
-        if op in (Operator.XOR, Operator.LOOP):
-            # A cut found on the filtered graph can leave a choice branch (or every redo part)
-            # without a single trace: the filtering split gave all of them to other parts. Such
-            # a branch is not mined into a tau, which would let every case skip the branches
-            # that did get traces although none did: its activities are infrequent and dropped.
-            kept = [s for s in logs[1 if op is Operator.LOOP else 0:] if sum(s.values())]
-            if op is Operator.LOOP and not kept:
+        if op is Operator.XOR:
+            # A choice found on the filtered graph can leave a branch without a single trace:
+            # the filtering split gave every trace holding its activities to another branch.
+            # Such a branch is dropped (its activities are infrequent) rather than mined into
+            # a tau, which would let every case skip the branches that did get traces.
+            logs = [s for s in logs if sum(s.values())]
+            if len(logs) == 1:
                 return self.mine(logs[0])
-            if op is Operator.XOR and len(kept) < len(logs):
-                return self.mine(kept[0]) if len(kept) == 1 else \
-                    ProcessTree(Operator.XOR, tuple(self.mine(s) for s in kept))
-            if op is Operator.LOOP:
-                logs = [logs[0], *kept]
         subs = [self.mine(s) for s in logs]
         if op is Operator.LOOP:
             redo = subs[1] if len(subs) == 2 else ProcessTree(Operator.XOR, tuple(subs[1:]))
