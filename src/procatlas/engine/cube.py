@@ -292,14 +292,14 @@ class Cube:
         (activity, time): the i-th START of an activity in a case with its i-th COMPLETE (when not
         earlier), and events that carry their own start timestamp (``own``)."""
         keys = []
-        n = max(len(self.ev_ts), 1)
+        shift = max(len(self.ev_ts), 1).bit_length()
         for kind in (1, 2):
             at = np.flatnonzero(lc == kind)
             # by (case, activity), then position: (timestamp, eid) order within a group
             group = self.ev_case[at].astype(np.int64) * self.k + self.ev_code[at]
-            if len(self.case_n) * self.k * n < 2**62:  # one sort of packed keys
-                key = np.sort(group * n + at)
-                at, group = key % n, key // n
+            if (len(self.case_n) * self.k).bit_length() + shift <= 62:  # one sort of packed keys
+                key = np.sort((group << shift) | at)
+                at, group = key & ((1 << shift) - 1), key >> shift
             else:
                 order = np.argsort(group, kind="stable")
                 at, group = at[order], group[order]
@@ -318,7 +318,9 @@ class Cube:
         at = np.concatenate([done, direct])
         us = np.concatenate([self.ev_ts[done] - self.ev_ts[begin], self.ev_ts[direct] - start_us[direct]])
         code = self.ev_code[at].astype(np.int64)
-        order = np.lexsort((us, code))
+        bits = int(us.max(initial=0)).bit_length()
+        order = np.argsort((code << bits) | us) if (self.k - 1).bit_length() + bits <= 62 \
+            else np.lexsort((us, code))
         self.sv_case = self.ev_case[at][order].astype(np.int64)
         self.sv_code = code[order]
         self.sv_s = us[order] / 1e6
