@@ -97,3 +97,60 @@ def _export_ocel(ws: Workspace, to: Path) -> dict:
     writer(to, **tables, attribute_types=attribute_types(ws))
     return {"path": str(to), "process": None, "events": tables["events"].num_rows,
             "objects": tables["objects"].num_rows}
+
+
+# The event tables for Spark (procatlas.engine.spark): one row per (event, case object), hive
+# partitioned by process (the object type) and month of the event; events without an object
+# go to process "(none)".  ``first_link`` marks one row per event (the event table is the
+# rows where it holds), ``first_in_process`` one row per event and process.
+EVENTS_PARQUET_SQL = """
+COPY (
+    SELECT e.eid, e.id, e.source_id, e.position, e.activity, e.timestamp, e.lifecycle, e.resource, e."group",
+           e.start_timestamp, CAST(e.attributes AS VARCHAR) AS attributes, eo.oid, eo.qualifier,
+           eo.oid IS NOT DISTINCT FROM min(eo.oid) OVER (PARTITION BY e.eid) AS first_link,
+           eo.oid IS NOT DISTINCT FROM min(eo.oid) OVER (PARTITION BY e.eid, o.type) AS first_in_process,
+           coalesce(o.type, '(none)') AS process, strftime(e.timestamp, '%Y-%m') AS month
+    FROM event e LEFT JOIN event_object eo ON eo.eid = e.eid LEFT JOIN object o ON o.oid = eo.oid
+) TO '{path}' (FORMAT parquet, PARTITION_BY (process, month), OVERWRITE_OR_IGNORE true)
+"""
+
+PARQUET_TABLES = {
+    "objects": "SELECT oid, id, type, source_id, CAST(attributes AS VARCHAR) AS attributes FROM object",
+    "object_object": "SELECT * FROM object_object",
+    "object_change": "SELECT oid, name, CAST(value AS VARCHAR) AS value, timestamp, source_id FROM object_change",
+    # rowid: people.csv order, which picks a person's primary group
+    "person": 'SELECT id, name, "group", role, CAST(attributes AS VARCHAR) AS attributes, source_id, rowid FROM person',
+    "message": "SELECT * REPLACE (CAST(attributes AS VARCHAR) AS attributes) FROM message",
+    "attribute_type": "SELECT * FROM attribute_type",
+    "source": "SELECT * REPLACE (CAST(mapping AS VARCHAR) AS mapping, CAST(notes AS VARCHAR) AS notes) FROM source",
+}
+
+
+def export_parquet_dir(ws: Workspace, folder: Path) -> dict:
+    """Write the workspace's tables as Parquet under ``folder`` for the Spark engine
+    (docs/scale.md): ``events/process=P/month=YYYY-MM/*.parquet``, ``objects/`` and the small tables."""
+    import shutil
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("not a folder", path=folder)
+    if folder.exists() and any(folder.iterdir()) and not (folder / "events").is_dir():
+        raise InputError("folder exists and is not a procatlas Parquet export; choose an empty or new folder",
+                         path=folder)
+    for name in ("events", *PARQUET_TABLES):
+        target = folder / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    ws.execute(EVENTS_PARQUET_SQL.format(path=_quote(folder / "events")))
+    for name, sql in PARQUET_TABLES.items():
+        (folder / name).mkdir()
+        ws.execute(f"COPY ({sql}) TO '{_quote(folder / name / 'part-0.parquet')}' (FORMAT parquet)")
+    events = ws.scalar("SELECT count(*) FROM event")
+    return {"path": str(folder), "events": int(events), "processes": processes(ws),
+            "tables": ["events", *PARQUET_TABLES]}
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")

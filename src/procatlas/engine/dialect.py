@@ -1,0 +1,119 @@
+"""DuckDB SQL of procatlas rewritten for Spark SQL: sqlglot transpiles, a few rewrites fill its gaps.
+
+The analysis packages write each event-level query once, in DuckDB's dialect.  sqlglot
+(``read="duckdb", write="spark"``) translates most of it; the rewrites below cover what it
+leaves wrong or unsupported, each so that both engines compute the same thing:
+
+- ``list(x ORDER BY k1, k2)`` (an ordered list aggregate): Spark's ``collect_list`` has no
+  order, so the values are collected as structs ``(k1, k2, x)``, sorted, then projected;
+- ``a[i]`` with a non-literal index: DuckDB lists are 1-based, Spark arrays 0-based
+  (sqlglot shifts literals and integer-typed indexes only);
+- ``quantile_cont(x, q)`` / ``median(x)``: Spark's exact ``percentile(x, q)``, which
+  interpolates linearly between order statistics exactly like DuckDB (never the approximate
+  ``percentile_approx``), so medians and quantiles agree to rounding;
+- ``list_select(names, codes)``: ``transform(codes, c -> names[c - 1])``;
+- ``min(x, n)`` (the n smallest as a list): ``slice(array_sort(collect_list(x)), 1, n)``;
+- ``regexp_matches(s, p, 'i')``: ``s RLIKE concat('(?i)', p)`` (sqlglot drops the flag);
+- ``mode(x)``: ``mode(x, true)`` (deterministic on ties: the smallest value).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from procatlas.errors import EngineError
+
+
+def _sqlglot():
+    try:
+        import sqlglot
+        from sqlglot import exp
+    except ImportError:  # pragma: no cover - sqlglot ships with the spark extra
+        raise EngineError("the Spark engine needs sqlglot: pip install 'procatlas[spark]'") from None
+    return sqlglot, exp
+
+
+def _ordered_list(node, exp):
+    """``list(x ORDER BY a, b)`` -> ``transform(array_sort(collect_list(struct(a, b, x))), s -> s.v)``."""
+    order = node.this
+    if not isinstance(order, exp.Order):
+        return node
+    value = order.this
+    keys = [o.this for o in order.expressions]
+    if any(o.args.get("desc") for o in order.expressions):
+        raise EngineError("ordered list aggregates with DESC are not translated for Spark")
+    fields = [exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=k.copy()) for i, k in enumerate(keys)]
+    fields.append(exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()))
+    collected = exp.Anonymous(this="COLLECT_LIST", expressions=[exp.Struct(expressions=fields)])
+    lam = exp.Lambda(this=exp.Dot(this=exp.column("pa_s"), expression=exp.to_identifier("v")),
+                     expressions=[exp.to_identifier("pa_s")])
+    return exp.Anonymous(this="TRANSFORM", expressions=[exp.Anonymous(this="ARRAY_SORT", expressions=[collected]), lam])
+
+
+def _rewrite(node, exp):
+    from sqlglot.optimizer.annotate_types import annotate_types
+
+    if isinstance(node, exp.ArrayAgg):
+        return _ordered_list(node, exp)
+    if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
+        index = node.expressions[0]
+        if not isinstance(index, exp.Literal) and not index.meta.get("pa_shifted"):
+            typed = annotate_types(index.copy())
+            if typed.type is None or typed.type.this == exp.DataType.Type.UNKNOWN:
+                shifted = exp.Sub(this=exp.Paren(this=index.copy()), expression=exp.Literal.number(1))
+                shifted.meta["pa_shifted"] = True
+                node.set("expressions", [shifted])
+        return node
+    if isinstance(node, exp.PercentileCont) and node.expression is not None:
+        return exp.Anonymous(this="PERCENTILE", expressions=[node.this, node.expression])
+    if isinstance(node, exp.Median):
+        return exp.Anonymous(this="PERCENTILE", expressions=[node.this, exp.Literal.number(0.5)])
+    if isinstance(node, exp.Min) and node.args.get("count") is not None:
+        collected = exp.Anonymous(this="COLLECT_LIST", expressions=[node.this])
+        return exp.Anonymous(this="SLICE", expressions=[exp.Anonymous(this="ARRAY_SORT", expressions=[collected]),
+                                                         exp.Literal.number(1), node.args["count"]])
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "LIST_SELECT" and len(node.expressions) == 2:
+        names, codes = node.expressions
+        element = exp.Bracket(this=names.copy(), expressions=[exp.Sub(this=exp.column("pa_c"),
+                                                                      expression=exp.Literal.number(1))])
+        element.expressions[0].meta["pa_shifted"] = True
+        lam = exp.Lambda(this=element, expressions=[exp.to_identifier("pa_c")])
+        return exp.Anonymous(this="TRANSFORM", expressions=[codes.copy(), lam])
+    if isinstance(node, exp.RegexpLike) and node.args.get("flag") is not None:
+        flag = node.args["flag"]
+        if isinstance(flag, exp.Literal) and flag.this == "i":
+            pattern = exp.Anonymous(this="CONCAT", expressions=[exp.Literal.string("(?i)"), node.expression])
+            return exp.RegexpLike(this=node.this, expression=pattern)
+        return node
+    if isinstance(node, exp.Mode):
+        return exp.Anonymous(this="MODE", expressions=[node.this, exp.true()])
+    return node
+
+
+def parse(sql: str):
+    """The statement ``sql`` (DuckDB dialect) as a sqlglot tree, with the Spark rewrites applied."""
+    sqlglot, exp = _sqlglot()
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        raise EngineError(f"cannot translate SQL for Spark: {str(exc).splitlines()[0]}") from None
+    return tree.transform(lambda n: _rewrite(n, exp), copy=False)
+
+
+def spark_sql(tree) -> str:
+    """Spark SQL text of a (rewritten) tree."""
+    sqlglot, _exp = _sqlglot()
+    try:
+        return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except sqlglot.errors.UnsupportedError as exc:
+        raise EngineError(f"cannot translate SQL for Spark: {str(exc).splitlines()[0]}") from None
+
+
+@functools.lru_cache(maxsize=512)
+def to_spark(sql: str) -> str:
+    """One DuckDB statement as Spark SQL (``?`` parameters stay positional markers).
+
+    >>> to_spark("SELECT list(code ORDER BY ts, eid) AS trace FROM ev GROUP BY cid")  # doctest: +SKIP
+    'SELECT TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(ts AS k0, eid AS k1, code AS v))), pa_s -> pa_s.v) ...'
+    """
+    return spark_sql(parse(sql))
