@@ -73,28 +73,44 @@ def rejects(*, workspace: PathLike | Workspace | None = None, source: int | None
         return _info.rejects(ws, source=source, limit=limit)
 
 
-def export(*, to: PathLike, process: str | None = None,
-           workspace: PathLike | Workspace | None = None) -> dict:
-    """Write one process as .xes/.xes.gz/.csv/.parquet, or the whole workspace as OCEL 2.0 .json/.sqlite."""
+def export(*, to: PathLike | None = None, process: str | None = None,
+           workspace: PathLike | Workspace | None = None, parquet_dir: PathLike | None = None) -> dict:
+    """Write one process as .xes/.xes.gz/.csv/.parquet, or the whole workspace as OCEL 2.0 .json/.sqlite;
+    with ``parquet_dir``, the workspace's tables as Parquet partitioned by process and month, the
+    input of the Spark engine (docs/scale.md).
+
+    >>> export(workspace="atlas.duckdb", parquet_dir="atlas-parquet")  # doctest: +SKIP
+    """
+    from procatlas.errors import InputError
+    if (to is None) == (parquet_dir is None):
+        raise InputError("give one target: --to FILE or --parquet-dir DIR")
     with _use(workspace, read_only=True) as ws:
+        if parquet_dir is not None:
+            from procatlas.engine.choose import export_for_spark
+            return export_for_spark(ws, Path(parquet_dir))
         return _export.export(ws, Path(to), process=process)
 
 
 def discover(*, process: str, workspace: PathLike | Workspace | None = None, out: PathLike | None = None,
              activities: float = 1.0, paths: float = 1.0, view: str = "frequency", measure: str | None = None,
-             noise: float = 0.2, filters: "Filters | None" = None, **where) -> tuple["DiscoveryResult", dict]:
+             noise: float = 0.2, filters: "Filters | None" = None, engine: str | None = None,
+             spark_master: str | None = None, spark_data: PathLike | None = None,
+             **where) -> tuple["DiscoveryResult", dict]:
     """Discover a process: summaries, map (sliders as shares 0..1) and IMf models.
 
     With ``out``, writes map.svg, model.bpmn, model.pnml, model.svg, variants.csv and dfg.csv
     there and returns their paths (a model file is left out, and named under ``"missing"``,
     when its writer is not available).  Filters are the fields of
-    :class:`procatlas.model.discovery.Filters`, by keyword or as one object.
+    :class:`procatlas.model.discovery.Filters`, by keyword or as one object.  ``engine``:
+    ``"duckdb"`` (default, or ``$PROCATLAS_ENGINE``) or ``"spark"`` (on the workspace's Parquet
+    export, or ``spark_data``, with ``spark_master``; docs/scale.md), as for every analysis below.
 
     >>> result, files = discover(process="bpic2012", workspace="atlas.duckdb", paths=0.5)  # doctest: +SKIP
     >>> result.variants.to_pandas().head()  # doctest: +SKIP
     """
     from procatlas.process import write_discovery
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data,
+              process=process) as ws:
         result = ws.process(process).discover(filters, noise=noise, activities=activities, paths=paths,
                                               view=view, measure=measure, **where)
     files = write_discovery(result, Path(out)) if out is not None else {}
@@ -102,7 +118,8 @@ def discover(*, process: str, workspace: PathLike | Workspace | None = None, out
 
 
 def people(*, workspace: PathLike | Workspace | None = None, process: str | None = None, level: str = "person",
-           missing: str = "skip", out: PathLike | None = None) -> tuple["PeopleReport", dict]:
+           missing: str = "skip", out: PathLike | None = None, engine: str | None = None,
+           spark_master: str | None = None, spark_data: PathLike | None = None) -> tuple["PeopleReport", dict]:
     """Who does the work: per person (or group) statistics, resource x activity matrix, workload,
     discovered roles, handover and working-together networks.  ``process=None`` takes every
     process; ``missing`` says what events without a resource do (skip|unknown|break).  With
@@ -112,7 +129,8 @@ def people(*, workspace: PathLike | Workspace | None = None, process: str | None
     >>> report, files = people(workspace="atlas.duckdb", process="bpic2012", level="group")  # doctest: +SKIP
     >>> report.handover.to_pandas().head()  # doctest: +SKIP
     """
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data,
+              process=process) as ws:
         report = ws.people(process, level=level, missing=missing)
     files = report.write(Path(out)) if out is not None else {}
     return report, files
@@ -137,21 +155,45 @@ def watering_holes(*, workspace: PathLike | Workspace | None = None, top: int | 
 
 
 class _use:
-    """Use a given Workspace as is, or open (and later close) one from a path."""
+    """Use a given Workspace as is, or open (and later close) one from a path; with
+    ``engine="spark"`` a :class:`procatlas.engine.spark.SparkWorkspace` on its Parquet export
+    (or on ``spark_data``), which analyses use through the same SQL interface."""
 
-    def __init__(self, workspace: PathLike | Workspace | None, *, read_only: bool = False):
+    # engine=False: DuckDB only (ingest, info, baselines ...); None: $PROCATLAS_ENGINE, else duckdb
+    def __init__(self, workspace: PathLike | Workspace | None, *, read_only: bool = False, engine: str | None | bool = False,
+                 spark_master: str | None = None, spark_data: PathLike | None = None, process: str | None = None):
         self._given = workspace if isinstance(workspace, Workspace) else None
         self._path = None if self._given else workspace
         self._read_only = read_only
         self._opened: Workspace | None = None
+        self._spark = None
+        self._engine, self._master, self._data, self._process = engine, spark_master, spark_data, process
 
     def __enter__(self) -> Workspace:
+        from procatlas.engine.choose import engine_name
+        if self._engine is not False and engine_name(self._engine) == "spark":
+            return self._enter_spark()
         if self._given is not None:
             return self._given
         self._opened = Workspace(self._path, read_only=self._read_only)
         return self._opened
 
+    def _enter_spark(self):
+        from procatlas.engine.choose import ENV_SPARK_DATA, open_spark
+        from procatlas.engine.spark import require_pyspark
+        require_pyspark()  # before anything is exported
+        if self._data or os.environ.get(ENV_SPARK_DATA):
+            self._spark = open_spark(None, data=self._data, master=self._master, process=self._process)
+        elif self._given is not None:
+            self._spark = open_spark(self._given, master=self._master, process=self._process)
+        else:
+            with Workspace(self._path, read_only=True) as ws:
+                self._spark = open_spark(ws, master=self._master, process=self._process)
+        return self._spark
+
     def __exit__(self, *exc) -> None:
+        if self._spark is not None:
+            self._spark.close()
         if self._opened is not None:
             self._opened.close()
 
@@ -233,26 +275,31 @@ def link_posts(*, workspace: PathLike | Workspace | None = None, target: str | N
 
 
 def exceptions(*, process: str, workspace: PathLike | Workspace | None = None, model: PathLike | None = None,
-               settings=None, filters: "Filters | None" = None, **where):
+               settings=None, filters: "Filters | None" = None, engine: str | None = None,
+               spark_master: str | None = None, spark_data: PathLike | None = None, **where):
     """Exceptions of every case of ``process`` (see docs/exceptions.md); ``model``: a PNML/BPMN file
     for conformance (default: the IMf model discovered from the log).
 
     >>> result = exceptions(process="bpic2012", workspace="atlas.duckdb")  # doctest: +SKIP
     >>> result.counts()  # doctest: +SKIP
     """
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data,
+              process=process) as ws:
         return ws.process(process).exceptions(filters, settings=settings, model=model, **where)
 
 
 def hotspots(*, process: str, workspace: PathLike | Workspace | None = None, model: PathLike | None = None,
-             settings=None, out: PathLike | None = None, filters: "Filters | None" = None, **where):
+             settings=None, out: PathLike | None = None, filters: "Filters | None" = None,
+             engine: str | None = None, spark_master: str | None = None, spark_data: PathLike | None = None,
+             **where):
     """Ranked hot spots of ``process``; with ``out`` also writes ``heatmap.svg`` (the process map
     coloured by exception load) there.
 
     >>> result = hotspots(process="bpic2012", workspace="atlas.duckdb")  # doctest: +SKIP
     >>> result.to_dict(top=5)["hotspots"]  # doctest: +SKIP
     """
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data,
+              process=process) as ws:
         proc = ws.process(process)
         result = proc.hotspots(filters, settings=settings, model=model, **where)
         if out is not None:
@@ -262,10 +309,12 @@ def hotspots(*, process: str, workspace: PathLike | Workspace | None = None, mod
 
 
 def conformance(*, process: str, workspace: PathLike | Workspace | None = None, model: PathLike | None = None,
-                settings=None, filters: "Filters | None" = None, **where):
+                settings=None, filters: "Filters | None" = None, engine: str | None = None,
+                spark_master: str | None = None, spark_data: PathLike | None = None, **where):
     """Alignment fitness of ``process`` (per case and for the log) against ``model`` (PNML/BPMN)
     or, without one, against its discovered IMf model."""
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data,
+              process=process) as ws:
         return ws.process(process).conformance(filters, model=model, settings=settings, **where)
 
 
@@ -278,7 +327,8 @@ def _catalog_options(calendar=None, sla_hours: float | None = None, exceptions: 
 
 def metrics(*, workspace: PathLike | Workspace | None = None, process: str | None = None,
             kpis: PathLike | None = None, start=None, end=None, calendar=None, sla_hours: float | None = None,
-            exceptions: bool = True):
+            exceptions: bool = True, engine: str | None = None, spark_master: str | None = None,
+            spark_data: PathLike | None = None):
     """KPIs of ``process`` (default every process) for cases started in ``start``..``end``: the
     built-in catalog (docs/kpis.md) plus the user KPIs of the TOML file ``kpis``; ``calendar``
     (a :class:`procatlas.metrics.BusinessCalendar`) makes cycle times working time.
@@ -287,7 +337,8 @@ def metrics(*, workspace: PathLike | Workspace | None = None, process: str | Non
     >>> m["cycle_time_median"].value  # doctest: +SKIP
     """
     from procatlas.metrics import run
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data,
+              process=process) as ws:
         return run.metrics(ws, process=process, kpis=kpis, start=start, end=end,
                            options=_catalog_options(calendar, sla_hours, exceptions))
 

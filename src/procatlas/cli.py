@@ -12,7 +12,8 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from procatlas import api
-from procatlas.clikit import Format, FormatOpt, WorkspaceOpt, emit, err, out
+from procatlas.clikit import (EngineOpt, Format, FormatOpt, SparkDataOpt, SparkMasterOpt, WorkspaceOpt, emit,
+                              engine_options, err, out)
 from procatlas.commands import register_all
 from procatlas.errors import AtlasError
 
@@ -98,14 +99,16 @@ def rejects(workspace: WorkspaceOpt = None, format: FormatOpt = Format.table,
 
 @app.command()
 def export(
-    to: Annotated[Path, typer.Option("--to", help="Target: .xes, .xes.gz, .csv, .parquet; OCEL 2.0 .json/.sqlite.")],
+    to: Annotated[Path | None, typer.Option("--to", help="Target: .xes, .xes.gz, .csv, .parquet; OCEL 2.0 .json/.sqlite.")] = None,
     process: Annotated[str | None, typer.Option(help="Process to export (case-centric formats).")] = None,
+    parquet_dir: Annotated[Path | None, typer.Option(
+        "--parquet-dir", help="Write the workspace's tables as Parquet (by process and month) for Spark.")] = None,
     workspace: WorkspaceOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
-    """Write a process, or the whole workspace as OCEL 2.0, to a file."""
-    result = api.export(workspace=workspace, process=process, to=to)
-    emit(result, format)
+    """Write a process, or the whole workspace as OCEL 2.0, to a file (or as Parquet tables for Spark)."""
+    result = api.export(workspace=workspace, process=process, to=to, parquet_dir=parquet_dir)
+    emit(result, format, [{k: (", ".join(v) if isinstance(v, list) else v) for k, v in result.items()}])
 
 
 class View(str, Enum):
@@ -159,6 +162,9 @@ def discover(
     top_variants: Annotated[int | None, typer.Option(help="Keep the cases of the k most frequent variants.")] = None,
     min_variant_share: Annotated[float | None, typer.Option(help="Keep variants with at least this share of cases (0-1).")] = None,
     workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_data: SparkDataOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """Discover a process: map, variants, DFG and process models (IMf), optionally filtered."""
@@ -173,7 +179,8 @@ def discover(
         event_attributes=_attr_filters(event_attr, "event attribute"),
         with_activities=with_activity or (), without_activities=without_activity or (),
         min_duration=_duration(min_duration), max_duration=_duration(max_duration),
-        top_variants=top_variants, min_variant_share=min_variant_share)
+        top_variants=top_variants, min_variant_share=min_variant_share,
+        **engine_options(engine, spark_master, spark_data))
     data = result.to_dict(files)
     if format is Format.table:
         out.print(

@@ -29,6 +29,25 @@ WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", "-w", envvar="
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
+class EngineName(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOpt = Annotated[EngineName | None, typer.Option(
+    "--engine", envvar="PROCATLAS_ENGINE", help="Query engine: duckdb (default) or spark (docs/scale.md).")]
+SparkMasterOpt = Annotated[str | None, typer.Option(
+    "--spark-master", envvar="PROCATLAS_SPARK_MASTER", help="Spark master: local[*] (default) or spark://host:port.")]
+SparkDataOpt = Annotated[str | None, typer.Option(
+    "--spark-data", envvar="PROCATLAS_SPARK_DATA",
+    help="Spark input: a folder of `export --parquet-dir`, or catalog:DATABASE (default: export the workspace).")]
+
+
+def engine_options(engine: EngineName | None, master: str | None, data: str | None) -> dict:
+    """The api keywords of the --engine options."""
+    return {"engine": engine.value if engine else None, "spark_master": master, "spark_data": data}
+
+
 def emit(data: Any, fmt: Format, rows: list[dict] | None = None, title: str | None = None) -> None:
     """Print ``data`` as JSON, or ``rows`` as a table / CSV."""
     if fmt is Format.json:

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from procatlas import api
-from procatlas.clikit import Format, FormatOpt, WorkspaceOpt, emit, err, out
+from procatlas.clikit import (EngineOpt, Format, FormatOpt, SparkDataOpt, SparkMasterOpt, WorkspaceOpt, emit,
+                              engine_options, err, out)
 
 ProcessOpt = Annotated[str | None, typer.Option("--process", "-p", help="Process (default: every process).")]
 KpisOpt = Annotated[Path | None, typer.Option("--kpis", help="TOML file of user KPIs (docs/kpis.md).")]
@@ -58,11 +59,12 @@ def register(app: typer.Typer) -> None:
     def metrics(process: ProcessOpt = None, kpis: KpisOpt = None, start: FromOpt = None, end: ToOpt = None,
                 sla_hours: SlaOpt = None, working_hours: WorkingOpt = None, holiday: HolidayOpt = None,
                 no_exceptions: NoExcOpt = False, workspace: WorkspaceOpt = None,
+                engine: EngineOpt = None, spark_master: SparkMasterOpt = None, spark_data: SparkDataOpt = None,
                 format: FormatOpt = Format.table) -> None:
         """KPIs per process: volume, cycle time, waiting/service time, rework, exceptions, handovers, SLA..."""
         result = api.metrics(workspace=workspace, process=process, kpis=kpis, start=start, end=end,
                              calendar=_calendar(working_hours, holiday), sla_hours=sla_hours,
-                             exceptions=not no_exceptions)
+                             exceptions=not no_exceptions, **engine_options(engine, spark_master, spark_data))
         data = result.to_dict()
         if format is Format.table:
             several = len({r["process"] for r in data}) > 1

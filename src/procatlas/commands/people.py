@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from procatlas import api
-from procatlas.clikit import Format, FormatOpt, WorkspaceOpt, emit, err, out
+from procatlas.clikit import (EngineOpt, Format, FormatOpt, SparkDataOpt, SparkMasterOpt, WorkspaceOpt, emit,
+                              engine_options, err, out)
 
 
 class Level(str, Enum):
@@ -33,11 +34,14 @@ def people(
     missing: Annotated[Missing, typer.Option(help="Events without a resource: skip, unknown (an actor), break.")] = Missing.skip,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for stats.csv, matrix.csv, workload.csv, handover.csv/.svg.")] = None,
     workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_data: SparkDataOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """People or groups at work: events, cases, activities, active days, cross-group share, handovers."""
     report, files = api.people(workspace=workspace, process=process, level=level.value, missing=missing.value,
-                               out=out_dir)
+                               out=out_dir, **engine_options(engine, spark_master, spark_data))
     data = report.to_dict()
     rows = [{k: _r(v) for k, v in r.items() if k not in ("first", "last")} for r in data["stats"]]
     if format is Format.table:

@@ -14,7 +14,10 @@ leaves wrong or unsupported, each so that both engines compute the same thing:
 - ``list_select(names, codes)``: ``transform(codes, c -> names[c - 1])``;
 - ``min(x, n)`` (the n smallest as a list): ``slice(array_sort(collect_list(x)), 1, n)``;
 - ``regexp_matches(s, p, 'i')``: ``s RLIKE concat('(?i)', p)`` (sqlglot drops the flag);
-- ``mode(x)``: ``mode(x, true)`` (deterministic on ties: the smallest value).
+- ``mode(x)``: ``mode(x, true)`` (deterministic on ties: the smallest value);
+- JSON paths computed at run time: DuckDB's ``$."key"`` becomes Spark's ``$['key']``;
+- ``HAVING agg ... ORDER BY agg``: the ORDER BY aggregate becomes a hidden output column;
+- decimal literals (``1000.0``) become DOUBLE: DuckDB divides into DOUBLE, Spark into DECIMAL.
 """
 
 from __future__ import annotations
@@ -85,9 +88,51 @@ def _rewrite(node, exp):
             pattern = exp.Anonymous(this="CONCAT", expressions=[exp.Literal.string("(?i)"), node.expression])
             return exp.RegexpLike(this=node.this, expression=pattern)
         return node
+    if isinstance(node, exp.Literal) and not node.is_string and "." in node.this and "e" not in node.this.lower():
+        # 1000.0 is a DECIMAL in both dialects, but DuckDB divides decimals into DOUBLEs and Spark
+        # keeps DECIMALs (other rounding, Decimal values in Python): make such literals DOUBLE
+        return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+    if isinstance(node, (exp.JSONExtract, exp.JSONExtractScalar)) and not isinstance(node.expression, exp.JSONPath):
+        # a path computed at run time ('$."' || k || '"', or a parameter): DuckDB's quoted key
+        # $."k" is Spark's $['k']
+        path = node.expression
+        quoted = exp.Like(this=path.copy(), expression=exp.Literal.string('$."%"'))
+        inner = exp.Substring(this=path.copy(), start=exp.Literal.number(4),
+                              length=exp.Sub(this=exp.Length(this=path.copy()), expression=exp.Literal.number(4)))
+        bracket = exp.Concat(expressions=[exp.Literal.string("$['"), inner, exp.Literal.string("']")])
+        node.set("expression", exp.Case(ifs=[exp.If(this=quoted, true=bracket)], default=path.copy()))
+        return node
     if isinstance(node, exp.Mode):
         return exp.Anonymous(this="MODE", expressions=[node.this, exp.true()])
     return node
+
+
+def _hoist_order_aggregates(tree, exp):
+    """``... GROUP BY g HAVING count(*) >= ? ORDER BY count(*) DESC``: Spark cannot sort by an
+    aggregate that HAVING also uses; sort by a hidden output column, then drop it."""
+    for select in list(tree.find_all(exp.Select)):
+        order = select.args.get("order")
+        if order is None or not select.args.get("group") or not select.args.get("having"):
+            continue
+        names = [p.alias_or_name for p in select.expressions]
+        if not all(names) or any(isinstance(p, exp.Star) for p in select.expressions):
+            continue
+        hidden = []
+        for i, o in enumerate(order.expressions):
+            if isinstance(o.this, exp.AggFunc):
+                alias = f"pa_o{i}"
+                select.append("expressions", exp.alias_(o.this.copy(), alias))
+                o.set("this", exp.column(alias))
+                hidden.append(alias)
+        if not hidden:
+            continue
+        inner = select.copy()
+        outer = exp.select(*[exp.column(n) for n in names]).from_(inner.subquery("pa_q"))
+        if select is tree:
+            tree = outer
+        else:
+            select.replace(outer)
+    return tree
 
 
 def parse(sql: str):
@@ -97,7 +142,8 @@ def parse(sql: str):
         tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
         raise EngineError(f"cannot translate SQL for Spark: {str(exc).splitlines()[0]}") from None
-    return tree.transform(lambda n: _rewrite(n, exp), copy=False)
+    tree = tree.transform(lambda n: _rewrite(n, exp), copy=False)
+    return _hoist_order_aggregates(tree, exp)
 
 
 def spark_sql(tree) -> str:

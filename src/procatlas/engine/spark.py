@@ -132,6 +132,7 @@ class SparkWorkspace:
         self.process_filter = process
         self._lock = threading.RLock()
         self._temp: dict[str, Any] = {}
+        self._parts: dict[str, list] = {}
         self._trace = os.environ.get("PROCATLAS_TRACE_SQL", "") not in ("", "0")
         self._register_tables()
 
@@ -218,8 +219,9 @@ class SparkWorkspace:
             name = tree.this.name if not isinstance(tree.this, exp.Schema) else tree.this.this.name
             old = self._temporary_table(name)
             new = self._sql(tree.expression, params, dialect)
-            new = new.toDF(*old.columns).select(*[new[c].cast(t) for c, t in zip(old.columns, _types(old))])
-            self._store(name, old.unionAll(new), replaced=old)
+            renamed = new.toDF(*old.columns)
+            rows = renamed.select(*[renamed[c].cast(t) for c, t in zip(old.columns, _types(old))])
+            self._append(name, old, rows)
             return None
         if isinstance(tree, exp.Delete):
             name = tree.this.name
@@ -227,7 +229,7 @@ class SparkWorkspace:
             cond = tree.args["where"].this
             keep = exp.select("*").from_(name).where(exp.Not(this=exp.Coalesce(
                 this=exp.Paren(this=cond), expressions=[exp.false()])))
-            self._store(name, self._sql(keep, params, dialect), replaced=old)
+            self._store(name, self._sql(keep, params, dialect))
             return None
         if isinstance(tree, (exp.Query,)):
             return self._sql(tree, params, dialect)
@@ -238,21 +240,32 @@ class SparkWorkspace:
             raise EngineError(f"the Spark engine is read-only: '{name}' is not a temporary table")
         return self._temp[name]
 
-    def _store(self, name: str, df, replaced=None) -> None:
+    def _store(self, name: str, df) -> None:
         from pyspark import StorageLevel
         df = df.persist(StorageLevel.MEMORY_AND_DISK)
         df.count()  # materialise now: later statements read it several times, and must see one result
         df.createOrReplaceTempView(name)
-        if replaced is not None:
-            replaced.unpersist()
-        elif name in self._temp:
-            self._temp[name].unpersist()
+        for part in [self._temp.get(name), *self._parts.pop(name, [])]:
+            if part is not None:
+                part.unpersist()
         self._temp[name] = df
+
+    def _append(self, name: str, old, rows) -> None:
+        """Inserted rows are materialised on their own; the table is the union of its parts
+        (re-materialising the whole table at every INSERT would copy it once per detector)."""
+        from pyspark import StorageLevel
+        rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+        rows.count()
+        table = old.unionAll(rows)
+        table.createOrReplaceTempView(name)
+        self._temp[name] = table
+        self._parts.setdefault(name, []).append(rows)
 
     def _drop(self, name: str) -> None:
         df = self._temp.pop(name, None)
-        if df is not None:
-            df.unpersist()
+        for part in [df, *self._parts.pop(name, [])]:
+            if part is not None:
+                part.unpersist()
         self.spark.catalog.dropTempView(name)
 
     def arrow(self, sql: str, params: list | tuple | None = None) -> pa.Table:

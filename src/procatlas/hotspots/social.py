@@ -5,8 +5,7 @@ from __future__ import annotations
 SOCIAL_SQL = """
 SELECT c.cid, NULL, 'social_escalation', NULL, NULL, NULL,
        printf('referenced by %d public social-media post(s), first %s', count(*), min(m.timestamp)), min(m.id)
-FROM message m, unnest(m.case_refs) r(ref)
-JOIN {cases} c ON c.case_id = r.ref
-WHERE m.kind = 'social'
+FROM (SELECT id, timestamp, unnest(case_refs) AS ref FROM message WHERE kind = 'social') m
+JOIN {cases} c ON c.case_id = m.ref
 GROUP BY c.cid
 """

@@ -325,7 +325,7 @@ def _exception_kpis(ws, engine, sel, o: CatalogOptions, ids: list[str]) -> list[
 
 def _hole_refs(ws: Workspace) -> set[str] | None:
     """Object ids referenced by messages of qualified watering holes (None: no holes or no refs)."""
-    if not ws.scalar("SELECT count(*) FROM message WHERE case_refs IS NOT NULL AND len(case_refs) > 0"):
+    if not ws.scalar("SELECT count(*) FROM message WHERE case_refs IS NOT NULL AND array_length(case_refs) > 0"):
         return None
     from procatlas.people.watering import _venue_key, watering_holes
     holes = [h.venue for h in watering_holes(ws).holes]

@@ -1,0 +1,189 @@
+"""One suite, two engines: every summary computed by Spark (local[2]) equals DuckDB's.
+
+Each log is ingested once into DuckDB, exported with ``export --parquet-dir`` and read by the
+Spark engine; the analyses run unchanged on both (the same SQL text, transpiled for Spark).
+The module is one pytest-xdist group, so its SparkSession starts once per run.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from datetime import datetime
+
+import pyarrow as pa
+import pytest
+
+from procatlas import api
+from procatlas.engine.choose import export_for_spark
+from procatlas.workspace import Workspace
+from tests.conftest import data_file
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'procatlas[spark]'")
+if not (shutil.which("java") or __import__("os").environ.get("JAVA_HOME")):
+    pytest.skip("Spark needs Java 17+ (apt-get install openjdk-17-jre-headless)", allow_module_level=True)
+
+from procatlas.engine.spark import SparkWorkspace, spark_session  # noqa: E402
+
+LOGS = {  # process -> (file, ingest options)
+    "receipt": ("pm4py__pm4py-core/receipt.csv", {}),
+    "helpdesk": ("pm4py__pm4py-core/helpdesk.xes.gz", {}),
+    "bpic2012": ("pm4py__pm4py-core/bpic2012.xes.gz", {}),
+}
+TOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def spark():
+    return spark_session("local[2]")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("spark")
+
+
+def _pair(folder, spark, process: str, ws: Workspace):
+    pq = folder / f"{process}.parquet"
+    export_for_spark(ws, pq)
+    return ws, SparkWorkspace(pq, session=spark, process=process)
+
+
+@pytest.fixture(scope="module")
+def engines(folder, spark):
+    """process -> (DuckDB workspace, Spark workspace), opened lazily."""
+    opened: dict[str, tuple] = {}
+
+    def get(process: str):
+        if process not in opened:
+            if process == "large":
+                ws = _large_log(folder, get("bpic2012")[0])
+            else:
+                rel, options = LOGS[process]
+                ws = Workspace(folder / f"{process}.duckdb")
+                api.ingest([data_file(rel)], workspace=ws, process=process, **options)
+            opened[process] = _pair(folder, spark, process, ws)
+        return opened[process]
+
+    yield get
+    for ws, sw in opened.values():
+        sw.close()
+        ws.close()
+
+
+def _large_log(folder, base: Workspace) -> Workspace:
+    """BPIC 2012 replicated 4 times (1,048,800 events), as 'large': shifted ids, dates and eids."""
+    ws = Workspace(folder / "large.duckdb")
+    table = base.arrow("""SELECT e.*, eo.oid, o.id AS case_id FROM event e JOIN event_object eo ON eo.eid = e.eid
+                          JOIN object o ON o.oid = eo.oid""")
+    ws.execute("CREATE TEMP TABLE src AS SELECT * FROM t", register={"t": table})
+    span = ws.scalar("SELECT max(eid) + 1 FROM src")
+    ospan = ws.scalar("SELECT max(oid) + 1 FROM src")
+    with ws.transaction():
+        ws.execute("INSERT INTO source VALUES (1, 'generated', 'csv', 'large-1m', NULL, 'large', NULL, 'UTC', "
+                   "NULL, NULL, 0, NULL, TIMESTAMP '2026-01-01')")
+        for k in range(4):
+            ws.execute(f"""INSERT INTO event SELECT eid + {k} * {span}, id, 1, position + {k} * {span}, activity,
+                           timestamp + INTERVAL ({k * 7}) DAY, lifecycle, resource, "group",
+                           start_timestamp + INTERVAL ({k * 7}) DAY, attributes FROM src""")
+            ws.execute(f"""INSERT INTO event_object SELECT eid + {k} * {span}, oid + {k} * {ospan}, NULL FROM src""")
+            ws.execute(f"""INSERT INTO object SELECT DISTINCT oid + {k} * {ospan}, case_id || '-{k}', 'large', 1, NULL
+                           FROM src""")
+    return ws
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is None and b is None
+        return math.isclose(float(a), float(b), rel_tol=TOL, abs_tol=TOL)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+    return a == b
+
+
+def assert_same(duck: pa.Table, spark: pa.Table, *, ordered: bool = True, key=None) -> None:
+    """Equal column names and rows; floats to 1e-6 (relative or absolute)."""
+    assert duck.column_names == spark.column_names
+    a, b = duck.to_pylist(), spark.to_pylist()
+    assert len(a) == len(b)
+    if not ordered:
+        sort = key or (lambda r: tuple((v is None, str(v)) for v in r.values()))
+        a, b = sorted(a, key=sort), sorted(b, key=sort)
+    for x, y in zip(a, b):
+        bad = {k: (x[k], y[k]) for k in x if not _close(x[k], y[k])}
+        assert not bad, f"row {x} differs: {bad}"
+
+
+SUMMARY_LOGS = ["receipt", "helpdesk", "bpic2012", "large"]
+
+
+@pytest.mark.parametrize("process", SUMMARY_LOGS)
+def test_discovery_summaries_equal(engines, process):
+    ws, sw = engines(process)
+    d, s = ws.process(process), sw.process(process)
+    dfg_d, dfg_s = d.dfg(), s.dfg()
+    assert dfg_d.table.num_rows > 0
+    assert_same(dfg_d.table, dfg_s.table)  # frequencies, cases, mean/median/p90/max transition times
+    assert dfg_d.start == dfg_s.start and dfg_d.end == dfg_s.end
+    assert_same(d.variants().table, s.variants().table)
+    assert_same(d.case_durations().table, s.case_durations().table)
+    assert_same(d.activities().table, s.activities().table)
+
+
+def test_filtered_selection_equal(engines):
+    ws, sw = engines("receipt")
+    where = dict(start="2011-01-01", end="2011-06-30", time_mode="started", min_duration=60.0, top_variants=20)
+    d, s = ws.process("receipt").variants(**where), sw.process("receipt").variants(**where)
+    assert 0 < d.table.num_rows <= 20
+    assert_same(d.table, s.table)
+
+
+@pytest.mark.parametrize("process", SUMMARY_LOGS)
+def test_handover_network_equal(engines, process):
+    ws, sw = engines(process)
+    d = ws.process(process).handover_network()
+    s = sw.process(process).handover_network()
+    assert d.edges.num_rows > 0
+    assert_same(d.edges, s.edges)
+    assert (d.cases, d.events, d.events_without_actor) == (s.cases, s.events, s.events_without_actor)
+
+
+@pytest.mark.parametrize("process", ["receipt", "helpdesk", "bpic2012"])
+def test_exceptions_equal(engines, process):
+    ws, sw = engines(process)
+    d, s = ws.process(process).exceptions(), sw.process(process).exceptions()
+    assert d.table.num_rows > 0
+    assert d.counts() == s.counts()
+    assert_same(d.table, s.table, ordered=False)
+
+
+@pytest.mark.parametrize("process", ["receipt", "helpdesk", "bpic2012"])
+def test_kpis_equal(engines, process):
+    from procatlas.metrics.run import metrics
+    ws, sw = engines(process)
+    d = {k["kpi"]: k for k in metrics(ws, process=process).to_dict()}
+    s = {k["kpi"]: k for k in metrics(sw, process=process).to_dict()}
+    assert len(d) > 10
+    assert d.keys() == s.keys()
+    for name in d:
+        assert d[name]["n"] == s[name]["n"], name
+        assert _close(d[name]["value"], s[name]["value"]), (name, d[name]["value"], s[name]["value"])
+
+
+def test_cli_engine_spark_matches_duckdb(engines, folder, capsys):
+    """`discover --engine spark --spark-data DIR` prints the discovery DuckDB computes."""
+    import json
+
+    from procatlas.cli import app
+    ws, _sw = engines("receipt")
+    duck = ws.process("receipt").discover().to_dict()
+    app(["discover", "-p", "receipt", "-w", str(folder / "absent.duckdb"), "-f", "json", "--engine", "spark",
+         "--spark-master", "local[2]", "--spark-data", str(folder / "receipt.parquet")], standalone_mode=False)
+    spark = json.loads(capsys.readouterr().out)
+    assert duck["cases"] == spark["cases"] == 1434
+    assert duck["variants"] == spark["variants"]
+    assert [(r["source"], r["target"], r["frequency"]) for r in duck["dfg"]] == \
+           [(r["source"], r["target"], r["frequency"]) for r in spark["dfg"]]
