@@ -128,6 +128,7 @@ def test_discovery_summaries_equal(engines, process):
     assert dfg_d.table.num_rows > 0
     assert_same(dfg_d.table, dfg_s.table)  # frequencies, cases, mean/median/p90/max transition times
     assert dfg_d.start == dfg_s.start and dfg_d.end == dfg_s.end
+    assert_same(d.dfg(performance=False).table, s.dfg(performance=False).table)  # from the variant table
     assert_same(d.variants().table, s.variants().table)
     assert_same(d.case_durations().table, s.case_durations().table)
     assert_same(d.activities().table, s.activities().table)

@@ -79,7 +79,7 @@ WITH v AS (
 
 DFG_COUNTS_SQL = _VARIANTS + """, steps AS (
     SELECT v.variant, v.cnt, v.trace[i] AS s, v.trace[i + 1] AS t
-    FROM v, range(1, array_length(v.trace)) r(i)
+    FROM v, unnest(range(1, array_length(v.trace))) r(i)
 ), per_variant AS (
     SELECT variant, any_value(cnt) AS cnt, s, t, count(*) AS occurrences
     FROM steps GROUP BY variant, s, t

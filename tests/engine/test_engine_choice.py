@@ -1,0 +1,85 @@
+"""Choosing an engine: names, the actionable error without pyspark, and the DuckDB -> Spark SQL rewrites."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from procatlas.engine.choose import engine_name
+from procatlas.errors import InputError
+
+
+def test_engine_name_default_env_and_unknown(monkeypatch):
+    monkeypatch.delenv("PROCATLAS_ENGINE", raising=False)
+    assert engine_name() == "duckdb"
+    monkeypatch.setenv("PROCATLAS_ENGINE", "Spark")
+    assert engine_name() == "spark"
+    assert engine_name("duckdb") == "duckdb"
+    with pytest.raises(InputError, match="engine must be one of duckdb, spark"):
+        engine_name("polars")
+
+
+def test_without_pyspark_the_cli_says_how_to_install_and_exits_2(monkeypatch, capsys, tmp_path):
+    from procatlas import cli
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark -> ImportError
+    monkeypatch.setattr(sys, "argv", ["procatlas", "discover", "-p", "x", "-w", str(tmp_path / "a.duckdb"),
+                                      "--engine", "spark"])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: the Spark engine needs pyspark and sqlglot: pip install 'procatlas[spark]'"
+    assert not (tmp_path / "a.duckdb.parquet").exists()  # nothing exported before the check
+
+
+def test_env_engine_does_not_touch_ingest(monkeypatch, tmp_path):
+    """$PROCATLAS_ENGINE=spark concerns analyses; ingest and info stay on the DuckDB workspace."""
+    from procatlas import api
+    monkeypatch.setenv("PROCATLAS_ENGINE", "spark")
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    log = tmp_path / "log.csv"
+    log.write_text("case,activity,timestamp\n1,a,2024-01-01 10:00\n1,b,2024-01-01 11:00\n")
+    api.ingest([log], workspace=tmp_path / "w.duckdb", process="p")
+    assert api.info(workspace=tmp_path / "w.duckdb").events == 2
+
+
+sqlglot = pytest.importorskip("sqlglot", reason="sqlglot not installed: pip install 'procatlas[spark]'")
+
+
+def _spark(sql: str) -> str:
+    from procatlas.engine.dialect import to_spark
+    return to_spark(sql)
+
+
+def test_ordered_list_keeps_its_order():
+    out = _spark("SELECT list(code ORDER BY ts, eid) AS trace FROM ev GROUP BY cid")
+    assert "COLLECT_LIST(STRUCT(ts AS k0, eid AS k1, code AS v))" in out
+    assert "ARRAY_SORT(" in out and "pa_s -> pa_s.v" in out
+
+
+def test_list_indexes_become_zero_based():
+    out = _spark("SELECT t[1] AS a, t[i] AS b, t[i + 1] AS c, t[array_length(t)] AS d FROM x, range(1, 3) r(i)")
+    assert "t[0] AS a" in out and "t[(i) - 1] AS b" in out and "t[(i + 1) - 1] AS c" in out
+    assert "t[SIZE(t) + -1] AS d" in out
+    steps = _spark("SELECT v.trace[i] AS s FROM v, unnest(range(1, array_length(v.trace))) r(i)")
+    assert "LATERAL VIEW EXPLODE(" in steps and "r AS i" in steps
+
+
+def test_exact_quantiles_not_approximate():
+    out = _spark("SELECT median(d) AS m, quantile_cont(d, 0.9) AS p FROM x")
+    assert "PERCENTILE(d, 0.5) AS m" in out and "PERCENTILE(d, 0.9) AS p" in out
+    assert "APPROX" not in out.upper()
+
+
+def test_list_select_regex_flag_min_n_and_decimal_literals():
+    assert "TRANSFORM(codes, pa_c -> names[pa_c - 1])" in _spark("SELECT list_select(names, codes) FROM x")
+    assert "RLIKE CONCAT('(?i)', ?)" in _spark("SELECT * FROM x WHERE regexp_matches(a, ?, 'i')")
+    assert "SLICE(ARRAY_SORT(COLLECT_LIST(s)), 1, 2)" in _spark("SELECT min(s, 2) FROM x GROUP BY g")
+    assert "CAST(1000.0 AS DOUBLE)" in _spark("SELECT d / 1000.0 FROM x")
+
+
+def test_having_and_order_by_the_same_aggregate():
+    out = _spark("SELECT a, list(d) AS s FROM x GROUP BY a HAVING count(*) >= ? ORDER BY count(*) DESC, a LIMIT ?")
+    assert out.startswith("SELECT a, s FROM (SELECT a, COLLECT_LIST(d) AS s, COUNT(*) AS pa_o0")
+    assert "ORDER BY pa_o0 DESC" in out
