@@ -70,6 +70,8 @@ def test_exact_quantiles_not_approximate():
     out = _spark("SELECT median(d) AS m, quantile_cont(d, 0.9) AS p FROM x")
     assert "PERCENTILE(d, 0.5) AS m" in out and "PERCENTILE(d, 0.9) AS p" in out
     assert "APPROX" not in out.upper()
+    several = _spark("SELECT quantile_cont(d, [0.25, 0.75])[2] - quantile_cont(d, [0.25, 0.75])[1] AS iqr FROM x")
+    assert "PERCENTILE(d, ARRAY(0.25, 0.75))[1] - PERCENTILE(d, ARRAY(0.25, 0.75))[0] AS iqr" in several
 
 
 def test_list_select_regex_flag_min_n_and_decimal_literals():

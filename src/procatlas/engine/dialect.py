@@ -53,6 +53,14 @@ def _ordered_list(node, exp):
     return exp.Anonymous(this="TRANSFORM", expressions=[exp.Anonymous(this="ARRAY_SORT", expressions=[collected]), lam])
 
 
+def _is_quantile_list(node, exp) -> bool:
+    if isinstance(node, exp.PercentileCont):
+        return isinstance(node.expression, exp.Array)
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "PERCENTILE" and len(node.expressions) == 2:
+        return isinstance(node.expressions[1], exp.Array)
+    return False
+
+
 def _rewrite(node, exp):
     from sqlglot.optimizer.annotate_types import annotate_types
 
@@ -60,6 +68,12 @@ def _rewrite(node, exp):
         return _ordered_list(node, exp)
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
         index = node.expressions[0]
+        if isinstance(index, exp.Literal) and _is_quantile_list(node.this, exp) and not index.meta.get("pa_shifted"):
+            # quantile_cont(x, [p, q])[2]: sqlglot types quantiles as scalars and leaves the index
+            shifted = exp.Literal.number(int(index.this) - 1)
+            shifted.meta["pa_shifted"] = True
+            node.set("expressions", [shifted])
+            return node
         if not isinstance(index, exp.Literal) and not index.meta.get("pa_shifted"):
             typed = annotate_types(index.copy())
             if typed.type is None or typed.type.this == exp.DataType.Type.UNKNOWN:
