@@ -85,3 +85,28 @@ def test_having_and_order_by_the_same_aggregate():
     out = _spark("SELECT a, list(d) AS s FROM x GROUP BY a HAVING count(*) >= ? ORDER BY count(*) DESC, a LIMIT ?")
     assert out.startswith("SELECT a, s FROM (SELECT a, COLLECT_LIST(d) AS s, COUNT(*) AS pa_o0")
     assert "ORDER BY pa_o0 DESC" in out
+
+
+def test_parquet_export_is_partitioned_by_process_and_month(tmp_path):
+    """`export --parquet-dir`: hive folders process=/month=, one first_link row per event, and a
+    fingerprint that makes the Spark engine re-export only after an ingest."""
+    import duckdb
+
+    from procatlas import api
+    from procatlas.engine.choose import parquet_for
+    from procatlas.workspace import Workspace
+    log = tmp_path / "log.csv"
+    log.write_text("case,activity,timestamp\n1,a,2024-01-31 10:00\n1,b,2024-02-01 11:00\n2,a,2024-02-03 09:00\n")
+    api.ingest([log], workspace=tmp_path / "w.duckdb", process="p")
+    result = api.export(workspace=tmp_path / "w.duckdb", parquet_dir=tmp_path / "pq")
+    assert result["events"] == 3 and result["processes"] == ["p"]
+    months = sorted(p.name for p in (tmp_path / "pq" / "events" / "process=p").iterdir())
+    assert months == ["month=2024-01", "month=2024-02"]
+    rows = duckdb.sql(f"""SELECT month, count(*), count(*) FILTER (WHERE first_link) FROM
+                          read_parquet('{tmp_path / "pq" / "events"}/**/*.parquet', hive_partitioning = true)
+                          GROUP BY month ORDER BY month""").fetchall()
+    assert rows == [("2024-01", 1, 1), ("2024-02", 2, 2)]
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        folder = parquet_for(ws)
+        stamp = (folder / "_procatlas.json").stat().st_mtime_ns
+        assert parquet_for(ws) == folder and (folder / "_procatlas.json").stat().st_mtime_ns == stamp
