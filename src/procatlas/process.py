@@ -127,9 +127,11 @@ class Process:
             return self._map(sel, stats, activities=activities, paths=paths, view=view, measure=measure)
 
     def _map(self, sel: Selection, stats: ActivityStats, *, activities: float, paths: float, view: str,
-             measure: str | None, dfg: Dfg | None = None, projected: dict | None = None) -> ProcessMap:
+             measure: str | None, dfg: Dfg | None = None, projected: dict | None = None,
+             durations: CaseDurations | None = None) -> ProcessMap:
         # ``projected``: a dict the caller keeps (kept activities -> DFG), so that slider moves
-        # that keep the same activities do not select the projected log again (the web app)
+        # that keep the same activities do not select the projected log again (the web app);
+        # ``durations``: the selection's cases, for a caller whose selection is already released
         if view not in VIEWS:
             raise InputError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
         measure = measure or VIEWS[view][0]
@@ -143,9 +145,7 @@ class Process:
             if projected is not None and key in projected:
                 dfg = projected[key]
             else:
-                attrs = dict(sel.filters.event_attributes)
-                attrs["activity"] = tuple(a for a in attrs.get("activity", kept) if a in set(kept))
-                with self._selection(sel.filters.replace(event_attributes=attrs)) as narrowed:
+                with self._selection(self._projection(sel, kept, durations)) as narrowed:
                     dfg = self._dfg(narrowed)
                 if projected is not None:
                     projected[key] = dfg
@@ -170,6 +170,24 @@ class Process:
         return ProcessMap(self.name, nodes, tuple(edges), view=view, measure=measure, activities=a_share,
                           paths=p_share, cases=sel.cases, events=sel.events, total_activities=len(events),
                           total_paths=len(graph))
+
+    def _projection(self, sel: Selection, kept: list[str], durations: CaseDurations | None = None) -> Filters:
+        """Filters selecting the events of ``sel``'s cases whose activity is kept.
+
+        Case-level filters chose whole cases on the log as it is; on the projected log a time
+        window, duration or variant could choose other cases, so the chosen cases travel as
+        their ids instead (the map of a filtered log shows the same cases in every view).
+        """
+        f = sel.filters
+        attrs = dict(f.event_attributes)
+        attrs["activity"] = tuple(a for a in attrs.get("activity", kept) if a in set(kept))
+        trim = {"start": f.start, "end": f.end, "time_mode": "trim"} if f.time_mode == "trim" else {}
+        narrowed = Filters(event_attributes=attrs, **trim)
+        if f.replace(event_attributes=(), **({"start": None, "end": None} if trim else {})).is_empty:
+            return narrowed
+        table = durations.table if durations is not None else self.engine.case_durations(sel)
+        ids = table.column("case_id").to_pylist()
+        return narrowed.replace(case_attributes={"case": ids or [""]})
 
     # -- people -----------------------------------------------------------------------------
     def handover_network(self, filters: Filters | None = None, *, level: str = "person", kind: str = "handover",

@@ -210,3 +210,28 @@ def test_map_activity_slider_reroutes_paths_around_removed_activities():
     perf = ws.process("p").map(view="performance", measure="median")
     ac = next(e for e in perf.edges if (e.source, e.target) == ("a", "b"))
     assert ac.median_s == 60.0 and ac.value("median") == 60.0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(log_st, st.integers(0, 30), st.integers(0, 30),
+       st.sampled_from(["intersecting", "contained", "started", "completed"]), st.sampled_from([0.3, 0.5, 0.8]),
+       st.sampled_from(["frequency", "performance"]))
+def test_map_projection_keeps_the_cases_the_filters_chose(log, a, b, mode, share, view):
+    """An activity slider only hides activities: the cases on the map are those the filters chose on
+    the whole log, in both views (a window judged on the projected events could choose others)."""
+    lo, hi = min(a, b), max(a, b)
+    ws = make_workspace(log)
+    f = Filters(start=T0 + timedelta(minutes=lo), end=T0 + timedelta(minutes=hi), time_mode=mode)
+    pmap = ws.process("p").map(f, activities=share, paths=1.0, view=view)
+    shown = {n.activity for n in pmap.nodes}
+    chosen = []
+    for tr in traces(log):
+        first, last = tr[0][1], tr[-1][1]
+        if {"intersecting": last >= lo and first <= hi, "contained": first >= lo and last <= hi,
+                "started": lo <= first <= hi, "completed": lo <= last <= hi}[mode]:
+            chosen.append([e for e in tr if e[0] in shown])
+    dfg, dfg_cases, *_ = naive([tr for tr in chosen if tr])
+    assert pmap.cases == len(chosen)
+    inner = {(e.source, e.target): (e.frequency, e.cases) for e in pmap.edges
+             if "__start__" != e.source and e.target != "__end__"}
+    assert inner == {k: (v, dfg_cases[k]) for k, v in dfg.items()}

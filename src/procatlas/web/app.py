@@ -147,7 +147,7 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
                 if view == "frequency":  # counts only: the projection comes from the variants, no new selection
                     projected = _FromVariants(name, s["variants"], g, s["projected"])
                 pmap = proc._map(s["sel"], s["stats"], activities=activities, paths=paths, view=view,
-                                 measure=None, dfg=s["dfg"], projected=projected)
+                                 measure=None, dfg=s["dfg"], projected=projected, durations=s["durations"])
                 attrs = attributes(ws, sig, name)
                 return {"process": name, "filters": g.to_dict(), "variant": variant, "cases": pmap.cases,
                         "events": pmap.events, "map": pmap.to_dict(), "svg": pmap.to_svg(),
