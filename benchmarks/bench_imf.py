@@ -680,11 +680,19 @@ def main() -> None:
                 print(json.dumps({"log": name, "error": repr(exc)[:300]}), flush=True)
     elif args.command == "ours":
         # precision first for every log (seconds each), then the slower alignments
+        # (each log in a child process, killed after 3x the budget: exact ETC can meet a state
+        # explosion where a net has many concurrent loops)
+        ctx = mp.get_context("fork")
         for fitness in (False, True):
             for name in [n for n in BY_EFFORT if n in names]:
                 if (OUT / f"{name}.meta.json").exists():
-                    our_judge(name, args.budget, fitness=fitness)
-                    print(name, (OUT / f"{name}.ours_judge.json").read_text(), flush=True)
+                    p = ctx.Process(target=our_judge, args=(name, args.budget), kwargs={"fitness": fitness})
+                    p.start()
+                    p.join(3 * args.budget)
+                    if p.is_alive():
+                        p.kill()
+                        p.join()
+                    print(name, fitness, p.exitcode, flush=True)
     elif args.command == "refresh":
         for name in names:
             if (OUT / f"{name}.meta.json").exists():
