@@ -8,6 +8,7 @@ The module is one pytest-xdist group, so its SparkSession starts once per run.
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 from datetime import datetime
@@ -20,8 +21,8 @@ from procatlas.engine.choose import export_for_spark
 from procatlas.workspace import Workspace
 from tests.conftest import data_file
 
-pyspark = pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'procatlas[spark]'")
-if not (shutil.which("java") or __import__("os").environ.get("JAVA_HOME")):
+pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'procatlas[spark]'")
+if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
     pytest.skip("Spark needs Java 17+ (apt-get install openjdk-17-jre-headless)", allow_module_level=True)
 
 from procatlas.engine.spark import SparkWorkspace, spark_session  # noqa: E402

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 import time
-import sys
 from pathlib import Path
 from typing import Any
 
