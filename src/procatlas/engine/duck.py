@@ -27,6 +27,7 @@ class DuckDBEngine:
         self.ws = workspace
         # DuckDB draws a progress bar on stdout for long queries; stdout is the CLI's JSON
         self.ws.execute("SET enable_progress_bar = false")
+        self._steps: dict[str, str] = {}  # events table -> its step table, built on first use
 
     def processes(self) -> list[str]:
         return [r[0] for r in self.ws.rows(
@@ -61,7 +62,19 @@ class DuckDBEngine:
         return Selection(process, filters, ev, cases, acts, int(kept_cases), int(kept_events))
 
     def release(self, selection: Selection) -> None:
-        self._drop(selection.activities_table, selection.events_table, selection.cases_table)
+        steps = self._steps.pop(selection.events_table, None)
+        self._drop(*([steps] if steps else []), selection.activities_table, selection.events_table,
+                   selection.cases_table)
+
+    def steps(self, selection: Selection) -> str:
+        """Name of the selection's step table (:data:`queries.STEPS_SQL`), built once and shared
+        by every analysis of the selection until :meth:`release`."""
+        name = self._steps.get(selection.events_table)
+        if name is None:
+            name = selection.events_table + "_steps"
+            self.ws.execute(q.STEPS_SQL.format(steps=name, ev=selection.events_table))
+            self._steps[selection.events_table] = name
+        return name
 
     def _drop(self, *tables: str) -> None:
         for t in tables:

@@ -6,12 +6,16 @@ A *selection* is three temporary tables built from a process and its filters:
   integers sort, hash and compare several times faster than traces of strings; codes in name
   order make integer traces sort like the names);
 - ``{ev}``: the kept events of the process, one row per (case, event): cid, eid, code, ts,
-  start_ts, lc (lifecycle class).  Within a case events are ordered by (timestamp, eid); eid increases in
-  file order, so ties keep file order exactly like a stable sort by timestamp;
+  start_ts, lc (lifecycle class), and the lifecycle (lower case), resource and group (grp) the
+  analyses read, so nothing joins back to ``event`` for them.  Within a case events are ordered by
+  (timestamp, eid); eid increases in file order, so ties keep file order exactly like a stable sort
+  by timestamp;
 - ``{cases}``: one row per kept case: cid, case_id, n (events), first_ts, last_ts, duration_s,
   trace (list of codes in order) and ``variant`` (1 = most frequent variant).
 
 Every summary below reads only these tables, and turns codes back into names at the end.
+The step table ``{steps}`` (consecutive events of a case, STEPS_SQL) is built from ``{ev}`` on
+first use and shared by everything that needs event order (KPIs, exception detectors).
 Placeholders in braces are table names filled by the engine; values travel as ``?`` parameters.
 """
 
@@ -36,11 +40,12 @@ FROM (SELECT DISTINCT activity FROM event) d
 
 CODES_SQL = "SELECT activity, code FROM {acts}"
 
-# lifecycle is kept as a 1-byte class (1 start, 2 complete, 0 other): all service times need.
+# lc: the lifecycle as a 1-byte class (1 start, 2 complete, 0 other), all service times need
 EVENTS_SQL = """
 CREATE TEMP TABLE {ev} AS
 SELECT eo.oid AS cid, e.eid, a.code, e.timestamp AS ts, e.start_timestamp AS start_ts,
-       CAST(CASE lower(e.lifecycle) WHEN 'start' THEN 1 WHEN 'complete' THEN 2 ELSE 0 END AS TINYINT) AS lc
+       CAST(CASE lower(e.lifecycle) WHEN 'start' THEN 1 WHEN 'complete' THEN 2 ELSE 0 END AS TINYINT) AS lc,
+       lower(e.lifecycle) AS lifecycle, e.resource, e."group" AS grp
 FROM event e
 JOIN event_object eo ON eo.eid = e.eid
 JOIN {acts} a ON a.activity = e.activity
@@ -67,6 +72,20 @@ FROM c JOIN v ON v.trace = c.trace JOIN object o ON o.oid = c.cid
 
 # Drop events of cases removed by case-level filters (run only when some were removed).
 PRUNE_EVENTS_SQL = "DELETE FROM {ev} WHERE cid NOT IN (SELECT cid FROM {cases})"
+
+# {steps}: every kept event with its position in the case and the event after it, in one window
+# pass (one sort of the events by case, timestamp, eid).  ``after`` is the next event of the case
+# *that has a resource* ({r: resource, g: group}), for handovers.  Names are codes: decode with
+# the activity dictionary.
+STEPS_SQL = """
+CREATE OR REPLACE TEMP TABLE {steps} AS
+SELECT cid, eid, CAST(row_number() OVER w AS INTEGER) AS pos, code, lc, lifecycle, resource, grp, ts,
+       lead(code) OVER w AS next_code, lead(lc) OVER w AS next_lc, lead(ts) OVER w AS next_ts,
+       lead(eid) OVER w AS next_eid,
+       lead(CASE WHEN resource IS NOT NULL THEN {{'r': resource, 'g': grp}} END IGNORE NULLS) OVER w AS after
+FROM {ev}
+WINDOW w AS (PARTITION BY cid ORDER BY ts, eid)
+"""
 
 TOTALS_SQL = "SELECT count(*) AS cases, CAST(coalesce(sum(n), 0) AS BIGINT) AS events FROM {cases}"
 

@@ -14,7 +14,7 @@ from procatlas.errors import InputError
 from procatlas.hotspots import flow, patterns, resources, social, timing
 from procatlas.hotspots import conformance as conf
 from procatlas.hotspots.settings import DEFAULT_PATTERNS, ExceptionSettings
-from procatlas.hotspots.steps import EX_SQL, RESULT_SQL, STEPS_SQL, VARIANT_ROWS_SQL
+from procatlas.hotspots.steps import EX_SQL, NAMED_STEPS_SQL, RESULT_SQL, VARIANT_ROWS_SQL
 from procatlas.model.exceptions import EXCEPTION_SCHEMA, ConformanceResult, ExceptionsResult
 
 _ids = itertools.count(1)
@@ -26,16 +26,17 @@ _VROW = pa.schema([("variant", pa.int64()), ("pos", pa.int32()), ("type", pa.str
 
 
 class Detection:
-    """Temporary tables of one detection run; ``close()`` drops them."""
+    """Temporary tables of one detection run; ``close()`` drops them.  The step table is the
+    selection's own (``engine.steps``), shared with whatever else reads the selection."""
 
     def __init__(self, proc, sel: Selection, settings: ExceptionSettings):
         self.proc, self.sel, self.s = proc, sel, settings
         self.ws = proc.workspace
         n = next(_ids)
         self.st, self.ex = f"pa_hs{n}_st", f"pa_hs{n}_ex"
-        self.fmt = {"st": self.st, "ex": self.ex, "ev": sel.events_table, "cases": sel.cases_table,
-                    "acts": sel.activities_table}
-        self.ws.execute(STEPS_SQL.format(**self.fmt))
+        self.fmt = {"st": self.st, "ex": self.ex, "steps": proc.engine.steps(sel), "ev": sel.events_table,
+                    "cases": sel.cases_table, "acts": sel.activities_table}
+        self.ws.execute(NAMED_STEPS_SQL.format(**self.fmt))
         self.ws.execute(EX_SQL.format(**self.fmt))
         vt = proc.engine.variants(sel)
         self.variants = [(int(v), tuple(a), int(n)) for v, a, n in
@@ -52,8 +53,18 @@ class Detection:
                             register={"vrows": pa.Table.from_pylist(rows, schema=_VROW)})
 
     def close(self) -> None:
-        for t in (self.st, self.ex):
-            self.ws.execute(f"DROP TABLE IF EXISTS {t}")
+        self.ws.execute(f"DROP VIEW IF EXISTS {self.st}")
+        self.ws.execute(f"DROP TABLE IF EXISTS {self.ex}")
+
+    def case_types(self) -> dict[str, np.ndarray]:
+        """Per exception type, the cids of the cases it was found in."""
+        t = self.ws.arrow(f"SELECT type, list(cid) AS cids FROM (SELECT DISTINCT type, cid FROM {self.ex}) "
+                          "GROUP BY type ORDER BY type")
+        if t.num_rows == 0:
+            return {}
+        cids = t["cids"].combine_chunks()
+        offsets, values = cids.offsets.to_numpy(), cids.values.to_numpy()
+        return {k: values[offsets[i]:offsets[i + 1]] for i, k in enumerate(t["type"].to_pylist())}
 
     def result(self, seconds: float) -> ExceptionsResult:
         table = self.ws.arrow(RESULT_SQL.format(**self.fmt), [self.proc.name]).cast(EXCEPTION_SCHEMA)
@@ -65,9 +76,7 @@ def run(proc, sel: Selection, settings: ExceptionSettings, *, model: str | Path 
         keep: bool = False) -> tuple[ExceptionsResult, Detection | None]:
     """All enabled detectors on the selection; with ``keep`` the temporary tables stay for hot spots."""
     started = time.perf_counter()
-    unknown = set(settings.detectors) - set(DETECTORS)
-    if unknown:
-        raise InputError(f"unknown detectors {sorted(unknown)}; known: {', '.join(DETECTORS)}")
+    _check(settings)
     d = Detection(proc, sel, settings)
     try:
         _detect(d, settings, model)
@@ -79,6 +88,24 @@ def run(proc, sel: Selection, settings: ExceptionSettings, *, model: str | Path 
         d.close()
         return result, None
     return result, d
+
+
+def case_types(proc, sel: Selection, settings: ExceptionSettings) -> dict[str, np.ndarray]:
+    """Every enabled detector, reduced to what rates need: per type, the cids of its cases (no
+    result table: no explanations joined, sorted and fetched)."""
+    _check(settings)
+    d = Detection(proc, sel, settings)
+    try:
+        _detect(d, settings, None)
+        return d.case_types()
+    finally:
+        d.close()
+
+
+def _check(settings: ExceptionSettings) -> None:
+    unknown = set(settings.detectors) - set(DETECTORS)
+    if unknown:
+        raise InputError(f"unknown detectors {sorted(unknown)}; known: {', '.join(DETECTORS)}")
 
 
 def _detect(d: Detection, s: ExceptionSettings, model) -> None:
@@ -163,8 +190,9 @@ def _numeric_case_attributes(d: Detection) -> pa.Table | None:
     cols = ", ".join(
         f"""TRY_CAST(coalesce(json_extract_string(o.attributes, '$."{n}"'), json_extract_string(e.attributes, '$."{n}"')) AS DOUBLE) AS "{n}" """
         for n in names if '"' not in n)
-    return d.ws.arrow(f"""SELECT st.cid, st.variant, {cols} FROM {d.st} st JOIN event e ON e.eid = st.eid
-                         JOIN object o ON o.oid = st.cid WHERE st.pos = 1""")
+    return d.ws.arrow(f"""SELECT c.cid, c.variant, {cols} FROM {d.sel.cases_table} c
+                         JOIN {d.fmt['steps']} st ON st.cid = c.cid AND st.pos = 1
+                         JOIN event e ON e.eid = st.eid JOIN object o ON o.oid = c.cid""")
 
 
 def _conditional_skips(d: Detection, dom, s: ExceptionSettings, total: int) -> None:
@@ -203,7 +231,7 @@ def _conditional_skips(d: Detection, dom, s: ExceptionSettings, total: int) -> N
     if out:
         rows = pa.concat_tables(out)
         d.ws.execute(f"""INSERT INTO {d.ex} SELECT r.cid, st.eid, 'skipped_step', r.activity, NULL, NULL,
-                         r.explanation, 'conditional' FROM r JOIN {d.st} st ON st.cid = r.cid AND st.pos = r.pos""",
+                         r.explanation, 'conditional' FROM r JOIN {d.fmt['steps']} st ON st.cid = r.cid AND st.pos = r.pos""",
                      register={"r": rows})
 
 

@@ -15,17 +15,18 @@ _CHANGED = """array_to_string(list_transform(
 def pattern_sql(family: str, s: ExceptionSettings) -> tuple[str, list]:
     exclude = s.pattern_exclusions.get(family)
     # the patterns run on the few distinct activity names, not on every event
-    cond = ("st.activity IN (SELECT activity FROM {acts} WHERE regexp_matches(activity, ?, 'i')"
+    cond = ("st.code IN (SELECT code FROM {acts} WHERE regexp_matches(activity, ?, 'i')"
             + (" AND NOT regexp_matches(activity, ?, 'i')" if exclude else "") + ")")
     params = [s.patterns[family]] + ([exclude] if exclude else [])
     sql = f"""
-SELECT st.cid, st.eid, '{family}', st.activity, NULL, NULL,
-       printf('%s (%s)', st.activity, '{family}') ||
+SELECT st.cid, st.eid, '{family}', x.activity, NULL, NULL,
+       printf('%s (%s)', x.activity, '{family}') ||
        CASE WHEN nullif({_CHANGED}, '') IS NOT NULL THEN ': ' || {_CHANGED} ELSE '' END,
        nullif({_CHANGED}, '')
-FROM {{st}} st
+FROM {{steps}} st
+JOIN {{acts}} x ON x.code = st.code
 JOIN event ea ON ea.eid = st.eid
-LEFT JOIN {{st}} prev ON prev.cid = st.cid AND prev.pos = st.pos - 1
+LEFT JOIN {{steps}} prev ON prev.cid = st.cid AND prev.pos = st.pos - 1
 LEFT JOIN event pa ON pa.eid = prev.eid
 WHERE {cond}
 """

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-# {st}: one row per kept event of the selection, ordered within its case by (timestamp, eid):
-# pos (1-based), the activity, lifecycle, resource, group, and the next event of the case.
-STEPS_SQL = """
-CREATE TEMP TABLE {st} AS
-SELECT ev.cid, c.variant, ev.eid, CAST(row_number() OVER w AS INTEGER) AS pos, a.activity,
-       lower(e.lifecycle) AS lifecycle, e.resource, e."group" AS grp, ev.ts,
-       lead(a.activity) OVER w AS next_activity, lead(ev.ts) OVER w AS next_ts, lead(ev.eid) OVER w AS next_eid
-FROM {ev} ev JOIN {cases} c ON c.cid = ev.cid JOIN {acts} a ON a.code = ev.code JOIN event e ON e.eid = ev.eid
-WINDOW w AS (PARTITION BY ev.cid ORDER BY ev.ts, ev.eid)
+# {st}: the selection's step table {steps} (engine.queries.STEPS_SQL: one row per kept event with
+# cid, eid, pos (1-based, by timestamp then eid), code, lifecycle, resource, grp, ts and the next
+# event's code, ts and eid) with the activity names decoded, for queries that want names.  The
+# detectors themselves group and join on the integer codes of {steps} and decode at the end.
+NAMED_STEPS_SQL = """
+CREATE TEMP VIEW {st} AS
+SELECT s.*, n.names[s.code] AS activity, n.names[s.next_code] AS next_activity
+FROM {steps} s, (SELECT list(activity ORDER BY code) AS names FROM {acts}) n
 """
 
 # the detectors' rows: (cid, eid) locate the event; a NULL eid means the case as a whole
@@ -23,13 +22,13 @@ CREATE TEMP TABLE {ex} (cid BIGINT, eid BIGINT, type VARCHAR, activity VARCHAR, 
 VARIANT_ROWS_SQL = """
 INSERT INTO {ex}
 SELECT st.cid, st.eid, r.type, r.activity, r.target, r.delay_s, r.explanation, r.detail
-FROM vrows r JOIN {st} st ON st.variant = r.variant AND st.pos = r.pos
+FROM vrows r JOIN {cases} c ON c.variant = r.variant JOIN {steps} st ON st.cid = c.cid AND st.pos = r.pos
 """
 
 RESULT_SQL = """
 SELECT ? AS process, c.case_id, x.type, x.activity, x.target, st.resource, st.grp AS "group",
        coalesce(st.ts, c.last_ts) AS "time", x.delay_s, x.explanation, x.detail
-FROM {ex} x JOIN {cases} c ON c.cid = x.cid LEFT JOIN {st} st ON st.eid = x.eid AND st.cid = x.cid
+FROM {ex} x JOIN {cases} c ON c.cid = x.cid LEFT JOIN {steps} st ON st.eid = x.eid AND st.cid = x.cid
 ORDER BY c.first_ts, x.cid, "time", x.type
 """
 

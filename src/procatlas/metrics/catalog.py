@@ -23,54 +23,52 @@ from procatlas.workspace.core import Workspace
 
 PRIMARY_GROUP_SQL = 'SELECT id, arg_min("group", rowid) AS grp FROM person WHERE "group" IS NOT NULL GROUP BY id'
 
-# consecutive events of a case, once (one window pass): previous code, code, lifecycle class,
-# seconds since the previous event, resource and group, and the previous event *with a resource*
-STEPS_SQL = f"""
-CREATE OR REPLACE TEMP TABLE {{steps}} AS
-SELECT ev.cid, lag(ev.code) OVER w AS prev, ev.code, ev.lc,
-       date_diff('microsecond', lag(ev.ts) OVER w, ev.ts) / 1e6 AS d, lag(ev.ts) OVER w AS t0, ev.ts AS t1,
-       e.resource, coalesce(e."group", pg.grp) AS grp,
-       lag(CASE WHEN e.resource IS NOT NULL THEN {{{{'r': e.resource, 'g': coalesce(e."group", pg.grp)}}}} END
-           IGNORE NULLS) OVER w AS before
-FROM {{ev}} ev JOIN event e ON e.eid = ev.eid
-LEFT JOIN ({PRIMARY_GROUP_SQL}) pg ON pg.id = e.resource
-WINDOW w AS (PARTITION BY ev.cid ORDER BY ev.ts, ev.eid)
-"""
+# All event-order work reads the selection's step table {steps} (engine.queries.STEPS_SQL: each
+# event with the next one, and the next event with a resource), shared with the exception detectors.
 
-# one row per case: timing, rework (an activity with the same lifecycle again), handovers between
-# consecutive events with a resource, and the cross-group ones among them
-CASES_SQL = """
-WITH per AS (
-    SELECT cid, count(*) > count(DISTINCT (code, lc)) AS rework,
-           count(*) FILTER (WHERE resource IS NOT NULL AND before.r IS NOT NULL AND resource <> before.r)
-               AS handovers,
-           count(*) FILTER (WHERE resource IS NOT NULL AND before.r IS NOT NULL AND resource <> before.r
-                            AND grp IS NOT NULL AND before.g IS NOT NULL AND grp <> before.g) AS cross_group,
-           count(resource) AS with_resource, count(grp) FILTER (WHERE resource IS NOT NULL) AS with_group
-    FROM {steps} GROUP BY cid
+# one row per case: timing, rework (an activity with the same lifecycle class again), handovers
+# between consecutive events with a resource, and the cross-group ones among them (a resource's
+# group: the event's group, else the person's primary group)
+CASES_SQL = f"""
+WITH again AS (
+    SELECT cid, max(n) > 1 AS rework FROM (SELECT cid, count(*) AS n FROM {{steps}} GROUP BY cid, code, lc) GROUP BY cid
+), per AS (
+    SELECT st.cid, count(*) FILTER (WHERE st.resource <> st.after.r) AS handovers,
+           count(*) FILTER (WHERE st.resource <> st.after.r
+                            AND coalesce(st.grp, g1.grp) <> coalesce(st.after.g, g2.grp)) AS cross_group,
+           count(st.resource) AS with_resource,
+           count(coalesce(st.grp, g1.grp)) FILTER (WHERE st.resource IS NOT NULL) AS with_group
+    FROM {{steps}} st LEFT JOIN ({PRIMARY_GROUP_SQL}) g1 ON g1.id = st.resource
+    LEFT JOIN ({PRIMARY_GROUP_SQL}) g2 ON g2.id = st.after.r
+    GROUP BY st.cid
 )
-SELECT c.case_id, c.first_ts, c.last_ts, c.duration_s, per.rework,
+SELECT c.cid, c.case_id, c.first_ts, c.last_ts, c.duration_s, again.rework,
        CAST(per.handovers AS DOUBLE) AS handovers, CAST(per.cross_group AS DOUBLE) AS cross_group,
        per.with_resource, per.with_group
-FROM {cases} c JOIN per ON per.cid = c.cid
+FROM {{cases}} c JOIN per ON per.cid = c.cid JOIN again ON again.cid = c.cid
 ORDER BY c.first_ts, c.cid
 """
+
+# each transition a -> b of a case: the time between the two events (and both timestamps)
+_TRANSITIONS = """(SELECT cid, code AS prev, next_code AS code, next_lc AS lc, ts AS t0, next_ts AS t1,
+                          date_diff('microsecond', ts, next_ts) / 1e6 AS d
+                   FROM {steps} WHERE next_code IS NOT NULL)"""
 
 # waiting before an activity: time since the previous event of the case, measured at the
 # activity's start events (or at every event of activities that have no start events)
 WAITING_SQL = """
 WITH hs AS (SELECT DISTINCT code FROM {ev} WHERE lc = 1)
 SELECT a.activity, {measure}
-FROM {steps} w JOIN {acts} a ON a.code = w.code
-WHERE w.d IS NOT NULL AND (w.lc = 1 OR w.code NOT IN (SELECT code FROM hs))
+FROM """ + _TRANSITIONS + """ w JOIN {acts} a ON a.code = w.code
+WHERE w.lc = 1 OR w.code NOT IN (SELECT code FROM hs)
 GROUP BY a.activity HAVING count(*) >= ?
 ORDER BY count(*) DESC, a.activity LIMIT ?
 """
 
 EDGE_WAITING_SQL = """
 SELECT a.activity AS source, b.activity AS target, {measure}
-FROM {steps} st JOIN {acts} a ON a.code = st.prev JOIN {acts} b ON b.code = st.code
-WHERE st.prev IS NOT NULL AND st.prev <> st.code
+FROM """ + _TRANSITIONS + """ st JOIN {acts} a ON a.code = st.prev JOIN {acts} b ON b.code = st.code
+WHERE st.prev <> st.code
 GROUP BY a.activity, b.activity HAVING count(DISTINCT cid) >= ?
 ORDER BY count(*) DESC, source, target LIMIT ?
 """
@@ -209,24 +207,16 @@ def _samples(ws: Workspace, sql: str, params: list, calendar: BusinessCalendar |
     return [(*(k[r] for k in keys), values[offsets[r]:offsets[r + 1]]) for r in range(t.num_rows)]
 
 
-def _fmt(sql: str, sel: Selection) -> str:
-    return sql.format(ev=sel.events_table, cases=sel.cases_table, acts=sel.activities_table,
-                      steps=sel.events_table + "_mx_steps", measure="{measure}")
-
-
 def _catalog(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions, hole_refs) -> list[KpiValue]:
-    ws.execute(_fmt(STEPS_SQL, sel))
-    try:
-        return _from_steps(ws, engine, sel, o, hole_refs)
-    finally:
-        ws.execute(_fmt("DROP TABLE IF EXISTS {steps}", sel))
+    steps = engine.steps(sel)
 
+    def fmt(sql: str) -> str:
+        return sql.format(ev=sel.events_table, cases=sel.cases_table, acts=sel.activities_table, steps=steps,
+                          measure="{measure}")
 
-def _from_steps(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogOptions,
-                hole_refs) -> list[KpiValue]:
     p = sel.process
     cal = o.calendar
-    cases = ws.arrow(_fmt(CASES_SQL, sel))
+    cases = ws.arrow(fmt(CASES_SQL))
     first = cases["first_ts"].to_numpy(zero_copy_only=False).astype("datetime64[us]")
     last = cases["last_ts"].to_numpy(zero_copy_only=False).astype("datetime64[us]")
     if cal is not None:
@@ -270,8 +260,8 @@ def _from_steps(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogO
         out.append(_kpi("cross_group_handovers_per_case", p, cases["cross_group"].to_numpy(), "mean", "handovers",
                         "mean over cases of the handovers whose two resources belong to different groups "
                         "(event group, else the person's group)", kind="mean"))
-    waits = _samples(ws, _fmt(WAITING_SQL, sel), [o.min_events, o.max_activities], cal)
-    edges = _samples(ws, _fmt(EDGE_WAITING_SQL, sel), [o.min_events, o.max_edges], cal)
+    waits = _samples(ws, fmt(WAITING_SQL), [o.min_events, o.max_activities], cal)
+    edges = _samples(ws, fmt(EDGE_WAITING_SQL), [o.min_events, o.max_edges], cal)
     for activity, sample in waits:
         out.append(_kpi(f"waiting_time[{activity}]", p, sample, "median", "hours",
                         f"median over occurrences of {activity!r} (start events when it has them) of the time "
@@ -280,37 +270,37 @@ def _from_steps(ws: Workspace, engine: DuckDBEngine, sel: Selection, o: CatalogO
         out.append(_kpi(f"waiting_time[{src} -> {tgt}]", p, sample, "median", "hours",
                         f"median over directly-follows occurrences {src!r} -> {tgt!r} of the time between them, {how}",
                         kind="duration", scale=hours))
-    for activity, sample in _samples(ws, _fmt(SERVICE_SQL, sel), [o.min_events, o.max_activities], cal):
+    for activity, sample in _samples(ws, fmt(SERVICE_SQL), [o.min_events, o.max_activities], cal):
         out.append(_kpi(f"service_time[{activity}]", p, sample, "median", "hours",
                         f"median over executions of {activity!r} of complete - start (FIFO-paired lifecycle "
                         f"events, or the event's start timestamp), {how}", kind="duration", scale=hours))
-    ids = cases["case_id"].to_pylist()
-    if o.exceptions and ids:
-        out.extend(_exception_kpis(ws, engine, sel, o, ids))
-    hole = _watering_share(p, ids, _hole_refs(ws) if hole_refs is _FIND else hole_refs)
+    if o.exceptions and cases.num_rows:
+        out.extend(_exception_kpis(ws, engine, sel, o, cases["cid"].to_numpy()))
+    hole = _watering_share(p, cases["case_id"], _hole_refs(ws) if hole_refs is _FIND else hole_refs)
     if hole is not None:
         out.append(hole)
     return out
 
 
-def _exception_kpis(ws, engine, sel, o: CatalogOptions, ids: list[str]) -> list[KpiValue]:
-    from procatlas.hotspots import detect_exceptions
+def _exception_kpis(ws, engine, sel, o: CatalogOptions, cids: np.ndarray) -> list[KpiValue]:
+    """First-time-right and per-type rates over the cases (``cids``, in the order of the case sample)."""
+    from procatlas.hotspots.detect import case_types
     from procatlas.hotspots.settings import ExceptionSettings
     from procatlas.process import Process
     settings = o.exception_settings or ExceptionSettings()
     if o.exception_settings is None:
         settings = settings.replace(detectors=tuple(d for d in settings.detectors if d not in RELATIVE_DETECTORS))
-    found = detect_exceptions(Process(ws, sel.process, engine=engine), sel, settings)
-    pos = pc.index_in(found.table["case_id"], value_set=pa.array(ids, pa.string())).to_numpy(zero_copy_only=False)
-    types = np.asarray(found.table["type"].to_pylist(), dtype=object)
-    known = ~np.isnan(pos.astype(np.float64))
-    pos, types = pos[known].astype(np.int64), types[known]
-    anyx = np.zeros(len(ids))
-    anyx[pos] = 1.0
+    found = case_types(Process(ws, sel.process, engine=engine), sel, settings)
+    order = np.argsort(cids, kind="stable")
+    ordered = cids[order]
+    anyx = np.zeros(len(cids))
     per_type: dict[str, np.ndarray] = {}
-    for t in sorted(set(types.tolist())):
-        flags = np.zeros(len(ids))
-        flags[pos[types == t]] = 1.0
+    for t, members in found.items():
+        at = np.searchsorted(ordered, members)
+        at = order[at[(at < len(ordered)) & (ordered[np.minimum(at, len(ordered) - 1)] == members)]]
+        flags = np.zeros(len(cids))
+        flags[at] = 1.0
+        anyx[at] = 1.0
         per_type[t] = flags
     detectors = ", ".join(settings.detectors)
     out = [_kpi("first_time_right_rate", sel.process, 1.0 - anyx, "share", "share",
@@ -336,10 +326,11 @@ def _hole_refs(ws: Workspace) -> set[str] | None:
         f"WHERE key IN ({', '.join('?' * len(holes))})", holes)}
 
 
-def _watering_share(process: str, ids: list[str], refs: set[str] | None) -> KpiValue | None:
-    if not ids or refs is None:
+def _watering_share(process: str, ids: pa.ChunkedArray, refs: set[str] | None) -> KpiValue | None:
+    if not len(ids) or refs is None:
         return None
-    sample = np.array([1.0 if c in refs else 0.0 for c in ids])
+    sample = pc.is_in(ids, value_set=pa.array(sorted(r for r in refs if r is not None), pa.string())).to_numpy(zero_copy_only=False)
+    sample = sample.astype(np.float64)
     return _kpi("watering_hole_share", process, sample, "share", "share",
                 "share of cases referenced by a message in a watering hole (procatlas.people.watering_holes)",
                 kind="rate", direction=None)
