@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 
 import pytest
 
 from procatlas import api
-from procatlas.simulate import simulate
 from procatlas.workspace import Workspace
-
-
-@pytest.fixture(scope="module")
-def company(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("company")
-    simulate(out, cases=200, formats=("ocel-json",))
-    ws = out / "w.duckdb"
-    api.ingest([out / "company.jsonocel", out / "people.csv"], workspace=ws)
-    api.ingest([out / "messages.jsonl"], workspace=ws, as_="messages")
-    api.ingest([out / "posts.jsonl"], workspace=ws, as_="posts")
-    return ws
 
 
 def test_every_process_has_its_kpis_and_social_ones(company):
