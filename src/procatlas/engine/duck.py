@@ -72,7 +72,10 @@ class DuckDBEngine:
         name = self._steps.get(selection.events_table)
         if name is None:
             name = selection.events_table + "_steps"
-            self.ws.execute(q.STEPS_SQL.format(steps=name, ev=selection.events_table))
+            groups = bool(self.ws.scalar(f"SELECT count(grp) > 0 FROM {selection.events_table}"))
+            after, columns = q.STEPS_AFTER[groups]
+            self.ws.execute(q.STEPS_SQL.format(steps=name, ev=selection.events_table, after=after,
+                                               after_columns=columns))
             self._steps[selection.events_table] = name
         return name
 

@@ -33,13 +33,13 @@ CASES_SQL = f"""
 WITH again AS (
     SELECT cid, max(n) > 1 AS rework FROM (SELECT cid, count(*) AS n FROM {{steps}} GROUP BY cid, code, lc) GROUP BY cid
 ), per AS (
-    SELECT st.cid, count(*) FILTER (WHERE st.resource <> st.after.r) AS handovers,
-           count(*) FILTER (WHERE st.resource <> st.after.r
-                            AND coalesce(st.grp, g1.grp) <> coalesce(st.after.g, g2.grp)) AS cross_group,
+    SELECT st.cid, count(*) FILTER (WHERE st.resource <> st.after_r) AS handovers,
+           count(*) FILTER (WHERE st.resource <> st.after_r
+                            AND coalesce(st.grp, g1.grp) <> coalesce(st.after_g, g2.grp)) AS cross_group,
            count(st.resource) AS with_resource,
            count(coalesce(st.grp, g1.grp)) FILTER (WHERE st.resource IS NOT NULL) AS with_group
     FROM {{steps}} st LEFT JOIN ({PRIMARY_GROUP_SQL}) g1 ON g1.id = st.resource
-    LEFT JOIN ({PRIMARY_GROUP_SQL}) g2 ON g2.id = st.after.r
+    LEFT JOIN ({PRIMARY_GROUP_SQL}) g2 ON g2.id = st.after_r
     GROUP BY st.cid
 )
 SELECT c.cid, c.case_id, c.first_ts, c.last_ts, c.duration_s, again.rework,
