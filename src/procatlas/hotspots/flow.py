@@ -18,17 +18,17 @@ Variant = tuple[int, tuple[str, ...], int]  # (variant id, activities, cases)
 
 
 def rework_sql(s: ExceptionSettings) -> str:
-    # one hash aggregation keeping the eid and ts of the first two occurrences (by position) of each
-    # activity in its case, instead of three window functions sorting every event by (case,
-    # activity); grouped on the activity's integer code, the name is looked up for flagged groups only
+    # one hash aggregation keeping the first two (pos, eid, ts) of each activity in its case,
+    # instead of three window functions sorting every event by (case, activity); grouped on the
+    # activity's integer code, the name is looked up for the flagged groups only
     part = "cid, code, lifecycle" if s.rework_lifecycle_aware else "cid, code"
-    gap = "date_diff('microsecond', r.t[1], r.t[2]) / 1e6"
+    gap = "date_diff('microsecond', r.f[1].ts, r.f[2].ts) / 1e6"
     return f"""
-SELECT r.cid, r.e[2], 'rework', a.activity, NULL, {gap},
+SELECT r.cid, r.f[2].eid, 'rework', a.activity, NULL, {gap},
        printf('%s done %d times in the case; first repeat %s after the first', a.activity, r.times, {hours(gap)}),
        CASE WHEN r.lifecycle IS NOT NULL THEN 'lifecycle=' || r.lifecycle END
 FROM (SELECT cid, code, {"lifecycle" if s.rework_lifecycle_aware else "NULL AS lifecycle"},
-             count(*) AS times, arg_min(eid, pos, 2) AS e, arg_min(ts, pos, 2) AS t
+             count(*) AS times, min({{{{'pos': pos, 'eid': eid, 'ts': ts}}}}, 2) AS f
       FROM {{steps}} GROUP BY {part} HAVING count(*) >= 2) r
 JOIN {{acts}} a ON a.code = r.code
 """
