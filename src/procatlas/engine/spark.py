@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from procatlas.engine.duck import DuckDBEngine
 from procatlas.errors import EngineError
+from procatlas.workspace.core import SqlRows
 
 ENV_MASTER = "PROCATLAS_SPARK_MASTER"
 INSTALL_HINT = "pip install 'procatlas[spark]'"
@@ -109,7 +110,7 @@ class _Result:
         return tuple(rows[0]) if rows else None
 
 
-class SparkWorkspace:
+class SparkWorkspace(SqlRows):
     """A read-only workspace on Spark, with the :class:`~procatlas.workspace.core.Workspace` SQL interface.
 
     ``data``: a folder written by ``procatlas export --parquet-dir`` (local path, hdfs://, s3a://
@@ -274,14 +275,6 @@ class SparkWorkspace:
             df = self.execute(sql, params).df
             return df.toArrow() if df is not None else pa.table({})
 
-    def rows(self, sql: str, params: list | tuple | None = None) -> list[tuple]:
-        with self._lock:
-            return self.execute(sql, params).fetchall()
-
-    def scalar(self, sql: str, params: list | tuple | None = None) -> Any:
-        with self._lock:
-            row = self.execute(sql, params).fetchone()
-            return row[0] if row else None
 
     # -- the same facade as Workspace ----------------------------------------------------------
     def process(self, name: str):

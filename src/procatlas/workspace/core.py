@@ -57,7 +57,20 @@ def _migrations() -> list[tuple[int, str, str]]:
 SCHEMA_VERSION = max(n for n, _, _ in _migrations())
 
 
-class Workspace:
+class SqlRows:
+    """Row and scalar reads over ``execute`` (shared by the workspace and the Spark runner)."""
+
+    def rows(self, sql: str, params: list | tuple | None = None) -> list[tuple]:
+        with self._lock:
+            return self.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: list | tuple | None = None) -> Any:
+        with self._lock:
+            row = self.execute(sql, params).fetchone()
+            return row[0] if row else None
+
+
+class Workspace(SqlRows):
     """A procatlas workspace file.
 
     >>> ws = Workspace(":memory:")
@@ -118,14 +131,6 @@ class Workspace:
                 warnings.simplefilter("ignore", UserWarning)
                 return fetch()
 
-    def rows(self, sql: str, params: list | tuple | None = None) -> list[tuple]:
-        with self._lock:
-            return self.execute(sql, params).fetchall()
-
-    def scalar(self, sql: str, params: list | tuple | None = None) -> Any:
-        with self._lock:
-            row = self.execute(sql, params).fetchone()
-            return row[0] if row else None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
