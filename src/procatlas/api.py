@@ -345,12 +345,15 @@ def metrics(*, workspace: PathLike | Workspace | None = None, process: str | Non
 
 def baseline_save(name: str, *, workspace: PathLike | Workspace | None = None, process: str | None = None,
                   kpis: PathLike | None = None, start=None, end=None, calendar=None,
-                  sla_hours: float | None = None, exceptions: bool = True, replace: bool = False):
-    """Save the KPIs (values, window, definitions' hash, per-case samples) as baseline ``name``."""
+                  sla_hours: float | None = None, exceptions: bool = True, replace: bool = False,
+                  engine: str | None = None, spark_master: str | None = None, spark_data: PathLike | None = None):
+    """Save the KPIs (values, window, definitions' hash, per-case samples) as baseline ``name``
+    (computed by ``engine``, stored in the workspace)."""
     from procatlas.metrics import run
-    with _use(workspace) as ws:
+    with _use(workspace) as ws, _use(ws, read_only=True, engine=engine, spark_master=spark_master,
+                                     spark_data=spark_data, process=process) as calc:
         return run.save(ws, name, process=process, kpis=kpis, start=start, end=end, replace=replace,
-                        options=_catalog_options(calendar, sla_hours, exceptions))
+                        options=_catalog_options(calendar, sla_hours, exceptions), calc=calc)
 
 
 def baselines(*, workspace: PathLike | Workspace | None = None):
@@ -369,7 +372,8 @@ def baseline_delete(name: str, *, workspace: PathLike | Workspace | None = None)
 def compare(*, workspace: PathLike | Workspace | None = None, baseline: str | None = None,
             before: str | None = None, after: str | None = None, start=None, end=None,
             process: str | None = None, kpis: PathLike | None = None, calendar=None,
-            sla_hours: float | None = None, exceptions: bool = True, alpha: float = 0.05, seed: int = 0):
+            sla_hours: float | None = None, exceptions: bool = True, alpha: float = 0.05, seed: int = 0,
+            engine: str | None = None, spark_master: str | None = None, spark_data: PathLike | None = None):
     """Compare a baseline with current data, or window ``before`` ("A..B") with ``after`` ("C..D"):
     per KPI both values, change, bootstrap 95% CI, p-value (Mann-Whitney / two-proportion / Fisher),
     Benjamini-Hochberg across KPIs and a verdict respecting the KPI's direction.
@@ -378,12 +382,14 @@ def compare(*, workspace: PathLike | Workspace | None = None, baseline: str | No
     """
     from procatlas.errors import InputError
     from procatlas.metrics import run
-    with _use(workspace, read_only=True) as ws:
+    if baseline is not None and (before or after):
+        raise InputError("give a baseline name or --before/--after, not both")
+    if baseline is None and not (before and after):
+        raise InputError("compare needs a baseline name, or both --before A..B and --after C..D")
+    # the baseline is read from the workspace; the KPIs of the data are computed by the engine
+    with _use(workspace, read_only=True) as ws, _use(ws, read_only=True, engine=engine, spark_master=spark_master,
+                                                     spark_data=spark_data, process=process) as calc:
         if baseline is not None:
-            if before or after:
-                raise InputError("give a baseline name or --before/--after, not both")
-            return run.compare_baseline(ws, baseline, start=start, end=end, alpha=alpha, seed=seed)
-        if not (before and after):
-            raise InputError("compare needs a baseline name, or both --before A..B and --after C..D")
-        return run.compare_windows(ws, before, after, process=process, kpis=kpis, alpha=alpha, seed=seed,
+            return run.compare_baseline(ws, baseline, start=start, end=end, alpha=alpha, seed=seed, calc=calc)
+        return run.compare_windows(calc, before, after, process=process, kpis=kpis, alpha=alpha, seed=seed,
                                    options=_catalog_options(calendar, sla_hours, exceptions))

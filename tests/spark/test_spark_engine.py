@@ -207,3 +207,40 @@ def test_cli_engine_spark_matches_duckdb(engines, folder, capsys):
     assert duck["variants"] == spark["variants"]
     assert [(r["source"], r["target"], r["frequency"]) for r in duck["dfg"]] == \
            [(r["source"], r["target"], r["frequency"]) for r in spark["dfg"]]
+
+
+def test_baseline_and_compare_on_spark_equal_duckdb(engines, monkeypatch):
+    """`baseline save` and `compare` take --engine: KPIs computed by Spark, baselines kept in the
+    workspace; before/after values, p-values and verdicts equal DuckDB's."""
+    from procatlas.engine import choose
+    ws, _sw = engines("receipt")
+    opened = []
+    real = choose.open_spark
+    monkeypatch.setattr(choose, "open_spark", lambda *a, **k: opened.append(k) or real(*a, **k))
+    lo, hi = ws.rows("SELECT min(timestamp), max(timestamp) FROM event")[0]
+    mid = (lo + (hi - lo) / 2).date().isoformat()
+    kw = dict(workspace=ws, process="receipt", exceptions=False, spark_master="local[2]")
+
+    def by_kpi(result):
+        return {r["kpi"]: r for r in result.to_dict()}
+
+    duck = by_kpi(api.compare(before=f"..{mid}", after=f"{mid}..", engine="duckdb", **kw))
+    spark = by_kpi(api.compare(before=f"..{mid}", after=f"{mid}..", engine="spark", **kw))
+    assert len(duck) > 10 and duck.keys() == spark.keys()
+    for name, d in duck.items():
+        s = spark[name]
+        for field in ("before", "after", "change", "p_value"):
+            assert _close(d[field], s[field]), (name, field, d[field], s[field])
+        assert d["verdict"] == s["verdict"], name
+
+    api.baseline_save("on-spark", end=mid, engine="spark", **kw)
+    api.baseline_save("on-duckdb", end=mid, engine="duckdb", **kw)
+    assert len(opened) == 2  # the two Spark runs, and only they, read the Parquet export
+    assert {"on-spark", "on-duckdb"} <= {b.name for b in api.baselines(workspace=ws)}
+    a = by_kpi(api.compare(baseline="on-spark", workspace=ws, engine="duckdb"))
+    b = by_kpi(api.compare(baseline="on-duckdb", workspace=ws, engine="duckdb"))
+    assert a.keys() == b.keys() and len(a) > 10
+    for name in a:
+        assert a[name]["verdict"] == b[name]["verdict"] != "definition changed", name
+        for field in ("before", "after", "p_value"):
+            assert _close(a[name][field], b[name][field]), (name, field)

@@ -81,11 +81,14 @@ def register(app: typer.Typer) -> None:
                       end: ToOpt = None, sla_hours: SlaOpt = None, working_hours: WorkingOpt = None,
                       holiday: HolidayOpt = None, no_exceptions: NoExcOpt = False,
                       replace: Annotated[bool, typer.Option("--replace", help="Overwrite a baseline of this name.")] = False,
-                      workspace: WorkspaceOpt = None, format: FormatOpt = Format.table) -> None:
+                      workspace: WorkspaceOpt = None, engine: EngineOpt = None,
+                      spark_master: SparkMasterOpt = None, spark_data: SparkDataOpt = None,
+                      format: FormatOpt = Format.table) -> None:
         """Store KPI values, data window, definitions' hash and per-case samples as baseline NAME."""
         info = api.baseline_save(name, workspace=workspace, process=process, kpis=kpis, start=start, end=end,
                                  calendar=_calendar(working_hours, holiday), sla_hours=sla_hours,
-                                 exceptions=not no_exceptions, replace=replace)
+                                 exceptions=not no_exceptions, replace=replace,
+                                 **engine_options(engine, spark_master, spark_data))
         emit(info.to_dict(), format, title="baseline saved")
 
     @baseline.command("list")
@@ -108,11 +111,13 @@ def register(app: typer.Typer) -> None:
                 sla_hours: SlaOpt = None, working_hours: WorkingOpt = None, holiday: HolidayOpt = None,
                 no_exceptions: NoExcOpt = False,
                 alpha: Annotated[float, typer.Option(help="False discovery rate (Benjamini-Hochberg).")] = 0.05,
-                workspace: WorkspaceOpt = None, format: FormatOpt = Format.table) -> None:
+                workspace: WorkspaceOpt = None, engine: EngineOpt = None, spark_master: SparkMasterOpt = None,
+                spark_data: SparkDataOpt = None, format: FormatOpt = Format.table) -> None:
         """Baseline NAME vs current data, or --before A..B vs --after C..D: change, 95% CI, p-value, verdict."""
         result = api.compare(workspace=workspace, baseline=name, before=before, after=after, start=start, end=end,
                              process=process, kpis=kpis, calendar=_calendar(working_hours, holiday),
-                             sla_hours=sla_hours, exceptions=not no_exceptions, alpha=alpha)
+                             sla_hours=sla_hours, exceptions=not no_exceptions, alpha=alpha,
+                             **engine_options(engine, spark_master, spark_data))
         data = result.to_dict()
         if format is Format.table:
             several = len({r["process"] for r in data}) > 1

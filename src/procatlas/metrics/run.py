@@ -53,23 +53,25 @@ def metrics(ws: Workspace, *, process: str | None = None, kpis: str | Path | Non
 
 def save(ws: Workspace, name: str, *, process: str | None = None, kpis: str | Path | None = None,
          start: Any = None, end: Any = None, options: CatalogOptions | None = None,
-         replace: bool = False) -> BaselineInfo:
+         replace: bool = False, calc: Any = None) -> BaselineInfo:
+    """Compute the KPIs on ``calc`` (an engine's workspace: Spark; default ``ws``) and store them in ``ws``."""
     options = options or CatalogOptions()
     user = load_kpis(kpis) if kpis else []
-    m = compute_metrics(ws, process=process, start=start, end=end, options=options, user_kpis=user)
+    m = compute_metrics(calc or ws, process=process, start=start, end=end, options=options, user_kpis=user)
     return save_baseline(ws, name, m, process=process, replace=replace, options=_options_dict(options, user))
 
 
 def compare_baseline(ws: Workspace, name: str, *, start: Any = None, end: Any = None, alpha: float = 0.05,
-                     seed: int = 0) -> Comparison:
+                     seed: int = 0, calc: Any = None) -> Comparison:
     """Baseline ``name`` against current data: cases started in ``start``..``end``, by default
-    those started after the baseline's window (all data when the baseline had no end)."""
+    those started after the baseline's window (all data when the baseline had no end); the
+    current KPIs are computed on ``calc`` (an engine's workspace: Spark; default ``ws``)."""
     from procatlas.metrics.compare import compare_metrics  # scipy: only when comparing
     info, before, opts = load_baseline(ws, name)
     options, user = _options_from(opts)
     if start is None and end is None and info.end is not None:
         start = _after(info.end)
-    after = compute_metrics(ws, process=info.process, start=start, end=end, options=options, user_kpis=user)
+    after = compute_metrics(calc or ws, process=info.process, start=start, end=end, options=options, user_kpis=user)
     return compare_metrics(before, after, alpha=alpha, seed=seed, before_label=f"baseline {name}",
                            after_label=f"{start or ''}..{end or ''}")
 
