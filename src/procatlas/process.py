@@ -183,7 +183,9 @@ class Process:
         attrs["activity"] = tuple(a for a in attrs.get("activity", kept) if a in set(kept))
         trim = {"start": f.start, "end": f.end, "time_mode": "trim"} if f.time_mode == "trim" else {}
         narrowed = Filters(event_attributes=attrs, **trim)
-        if f.replace(event_attributes=(), **({"start": None, "end": None} if trim else {})).is_empty:
+        # a trimmed window is an event filter, kept above; only case-level filters need the ids
+        untrimmed = {"start": None, "end": None, "time_mode": Filters().time_mode} if trim else {}
+        if f.replace(event_attributes=(), **untrimmed).is_empty:
             return narrowed
         table = durations.table if durations is not None else self.engine.case_durations(sel)
         ids = table.column("case_id").to_pylist()
