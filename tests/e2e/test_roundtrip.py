@@ -103,3 +103,37 @@ def test_ocel_round_trip(tmp_path, suffix):
     with Workspace(first, read_only=True) as w1, Workspace(second, read_only=True) as w2:
         assert w1.rows(q) == w2.rows(q)
         assert w1.rows("SELECT count(*) FROM object_object") == w2.rows("SELECT count(*) FROM object_object")
+
+
+@pytest.mark.parametrize("suffix", [".jsonocel", ".sqlite"])
+def test_ocel_export_keeps_ids_that_collide_across_sources_apart(tmp_path, suffix):
+    """Two case-centric files both with case "1", and two OCEL files both with event "e1": the
+    workspace keeps four objects and all events apart, and so must the exported OCEL."""
+    (tmp_path / "orders.csv").write_text("case,activity,timestamp\n1,Create order,2024-01-01 09:00\n"
+                                         "1,Ship order,2024-01-02 09:00\n2,Create order,2024-01-03 09:00\n")
+    (tmp_path / "tickets.csv").write_text("case,activity,timestamp\n1,Open ticket,2024-01-01 10:00\n"
+                                          "1,Close ticket,2024-01-01 12:00\n")
+    for name, act in (("a.jsonocel", "Pack"), ("b.jsonocel", "Pick")):
+        (tmp_path / name).write_text(json.dumps({
+            "objectTypes": [{"name": "box", "attributes": []}],
+            "eventTypes": [{"name": act, "attributes": []}],
+            "objects": [{"id": f"box-{name[0]}", "type": "box"}],
+            "events": [{"id": "e1", "type": act, "time": "2024-02-01T08:00:00Z",
+                        "relationships": [{"objectId": f"box-{name[0]}", "qualifier": "q"}]}]}))
+    first = tmp_path / "first.duckdb"
+    api.ingest([tmp_path / "orders.csv"], workspace=first, process="order")
+    api.ingest([tmp_path / "tickets.csv"], workspace=first, process="ticket")
+    api.ingest([tmp_path / "a.jsonocel", tmp_path / "b.jsonocel"], workspace=first)
+    out = tmp_path / f"all{suffix}"
+    api.export(workspace=first, to=out)
+    second = tmp_path / "second.duckdb"
+    api.ingest([out], workspace=second)
+    q = """SELECT o.type, e.activity, count(*) FROM event e JOIN event_object USING (eid)
+           JOIN object o USING (oid) GROUP BY ALL ORDER BY ALL"""
+    with Workspace(first, read_only=True) as w1, Workspace(second, read_only=True) as w2:
+        assert w1.rows("SELECT count(*) FROM object") == [(5,)]
+        assert w2.rows("SELECT count(*) FROM object") == [(5,)]
+        assert w2.rows("SELECT count(*), count(DISTINCT id) FROM event") == [(7, 7)]
+        assert w2.rows(q) == w1.rows(q)
+        # ids that were unique are written as they were read
+        assert {r[0] for r in w2.rows("SELECT id FROM object")} >= {"2", "box-a", "box-b"}

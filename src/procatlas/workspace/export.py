@@ -77,21 +77,35 @@ def export(ws: Workspace, to: Path, *, process: str | None = None) -> dict:
     return {"path": str(to), "process": process, "events": events}
 
 
+# OCEL needs one id per event and per object, but the workspace only keeps ids unique per
+# source (events) and per type (objects): two case-centric files with case "1" give two objects
+# "1".  Ids that would repeat are qualified (event: "id~eid", object: "type:id"); unique ids
+# are written as they were read, and events read without an id get "e<eid>".
+_OCEL_EVENT_IDS = """(SELECT eid, CASE WHEN count(*) OVER (PARTITION BY base) > 1 THEN base || '~' || eid
+                                  ELSE base END AS event_id
+                      FROM (SELECT eid, coalesce(id, 'e' || eid) AS base FROM event))"""
+_OCEL_OBJECT_IDS = """(SELECT oid, type, attributes,
+                              CASE WHEN count(*) OVER (PARTITION BY id) > 1 THEN type || ':' || id
+                                   ELSE id END AS object_id
+                       FROM object)"""
+
+
 def _export_ocel(ws: Workspace, to: Path) -> dict:
     from procatlas.io import ocel_write
+    ev, ob = _OCEL_EVENT_IDS, _OCEL_OBJECT_IDS
     tables = {
-        "events": ws.arrow("""SELECT coalesce(id, 'e' || eid) AS event_id, activity, timestamp,
-                                     attributes::VARCHAR AS attributes FROM event ORDER BY eid"""),
-        "objects": ws.arrow("SELECT id AS object_id, type, attributes::VARCHAR AS attributes FROM object ORDER BY oid"),
-        "event_objects": ws.arrow("""
-            SELECT coalesce(e.id, 'e' || e.eid) AS event_id, o.id AS object_id, eo.qualifier
-            FROM event_object eo JOIN event e USING (eid) JOIN object o USING (oid) ORDER BY e.eid"""),
-        "object_objects": ws.arrow("""
-            SELECT s.id AS source_id, t.id AS target_id, oo.qualifier FROM object_object oo
-            JOIN object s ON s.oid = oo.source_oid JOIN object t ON t.oid = oo.target_oid"""),
-        "object_changes": ws.arrow("""
-            SELECT o.id AS object_id, c.name, c.value::VARCHAR AS value, c.timestamp
-            FROM object_change c JOIN object o USING (oid) ORDER BY c.timestamp"""),
+        "events": ws.arrow(f"""SELECT i.event_id, e.activity, e.timestamp, e.attributes::VARCHAR AS attributes
+                               FROM event e JOIN {ev} i USING (eid) ORDER BY eid"""),
+        "objects": ws.arrow(f"SELECT object_id, type, attributes::VARCHAR AS attributes FROM {ob} ORDER BY oid"),
+        "event_objects": ws.arrow(f"""
+            SELECT i.event_id, o.object_id, eo.qualifier
+            FROM event_object eo JOIN {ev} i USING (eid) JOIN {ob} o USING (oid) ORDER BY eid"""),
+        "object_objects": ws.arrow(f"""
+            SELECT s.object_id AS source_id, t.object_id AS target_id, oo.qualifier FROM object_object oo
+            JOIN {ob} s ON s.oid = oo.source_oid JOIN {ob} t ON t.oid = oo.target_oid"""),
+        "object_changes": ws.arrow(f"""
+            SELECT o.object_id, c.name, c.value::VARCHAR AS value, c.timestamp
+            FROM object_change c JOIN {ob} o USING (oid) ORDER BY c.timestamp"""),
     }
     writer = ocel_write.write_ocel2_sqlite if to.name.lower().endswith(".sqlite") else ocel_write.write_ocel2_json
     writer(to, **tables, attribute_types=attribute_types(ws))
