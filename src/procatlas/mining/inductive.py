@@ -330,13 +330,22 @@ def _add(log: Log, trace: Trace, n: int) -> None:
 
 
 def _split_xor(log: Log, parts: list[list[str]]) -> list[Log]:
+    """Each trace goes to the part holding most of its events; the other events are dropped.
+
+    On a tie the part that reached the winning count first, reading the trace from the start,
+    takes the trace (the rule of Leemans' implementation): the choice depends on the trace,
+    not on the names or the order of the parts.
+    """
     part_of = {a: i for i, p in enumerate(parts) for a in p}
     out: list[Log] = [{} for _ in parts]
     for trace, n in log.items():
         counts = [0] * len(parts)
+        best = top = 0
         for a in trace:
-            counts[part_of[a]] += 1
-        best = max(range(len(parts)), key=lambda i: (counts[i], -i))
+            i = part_of[a]
+            counts[i] += 1
+            if counts[i] > top:
+                best, top = i, counts[i]
         _add(out[best], tuple(a for a in trace if part_of[a] == best), n)
     return out
 
@@ -457,16 +466,10 @@ class _Miner:
         return self._fall_through(log, flat, dfg)
 
     def _recurse(self, log: Log, op: Operator, parts: list[list[str]]) -> ProcessTree:
-        logs = _SPLIT[op](log, parts)
-        if op is Operator.XOR:
-            # A choice found on the filtered graph can leave a branch without a single trace:
-            # the filtering split gave every trace holding its activities to another branch.
-            # Such a branch is dropped (its activities are infrequent) rather than mined into
-            # a tau, which would let every case skip the branches that did get traces.
-            logs = [s for s in logs if sum(s.values())]
-            if len(logs) == 1:
-                return self.mine(logs[0])
-        subs = [self.mine(s) for s in logs]
+        # A choice found on the filtered graph can leave a branch without a single trace (the
+        # filtering split gave every trace holding its activities to another branch): its empty
+        # sub-log is mined into a tau, as Leemans' implementation does (empty log -> tau).
+        subs = [self.mine(s) for s in _SPLIT[op](log, parts)]
         if op is Operator.LOOP:
             redo = subs[1] if len(subs) == 2 else ProcessTree(Operator.XOR, tuple(subs[1:]))
             return ProcessTree(Operator.LOOP, (subs[0], redo))
