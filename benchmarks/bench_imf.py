@@ -9,6 +9,7 @@ time (one JSONL file per log, model and metric), so runs with a time budget can 
 resumed; ``table`` prints what has finished and says what has not.
 
     .venv/bin/python benchmarks/bench_imf.py run [--queue 0/2] [--budget 600] [--only LOG,...]
+                                                 [--logs LOG,... (this order)] [--out DIR]
     .venv/bin/python benchmarks/bench_imf.py ours [--budget 600]   # second judge: our alignments
     .venv/bin/python benchmarks/bench_imf.py table
 
@@ -149,7 +150,9 @@ def canonical(tree) -> str:
 
 # --- models, cached on disk so the long judge runs can stop and resume -----------------------
 
-OUT = ROOT / "benchmarks" / "out" / "imf"
+# where prepared models and stored judgements live; --out (or PROCATLAS_BENCH_IMF_OUT) points several
+# worktrees at one shared state directory
+OUT = Path(os.environ.get("PROCATLAS_BENCH_IMF_OUT", ROOT / "benchmarks" / "out" / "imf"))
 WHO = ("ours", "pm4py")
 METRICS = ("fitness", "precision")
 
@@ -665,15 +668,27 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=600.0, help="seconds per (log, model, metric) run")
     ap.add_argument("--queue", default="0/1", help="this worker's share of the logs, e.g. 0/2")
     ap.add_argument("--only", default="", help="comma-separated log names")
+    ap.add_argument("--logs", default="", help="comma-separated log names, prepared and judged in this order "
+                    "(instead of the default order by effort)")
+    ap.add_argument("--out", default="", help="state directory (default benchmarks/out/imf of this checkout, "
+                    "or $PROCATLAS_BENCH_IMF_OUT)")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data folder not found: {DATA}")
-    names = by_size({s for s in args.only.split(",") if s})
+    if args.out:
+        global OUT
+        OUT = Path(args.out).resolve()
+    ordered = [s for s in args.logs.split(",") if s]
+    unknown = sorted(set(ordered) - set(dict(LOGS)))
+    if unknown:
+        sys.exit(f"unknown log(s): {', '.join(unknown)}")
+    names = by_size({s for s in args.only.split(",") if s} | set(ordered))
+    todo = ordered or [n for n in BY_EFFORT if n in names]
     if args.command == "run":
         q, qs = (int(x) for x in args.queue.split("/"))
-        run(q, qs, args.budget, [n for n in BY_EFFORT if n in names])
+        run(q, qs, args.budget, todo)
     elif args.command == "prepare":
-        for name in [n for n in BY_EFFORT if n in names]:
+        for name in todo:
             try:
                 print(json.dumps(prepare(name))[:300], flush=True)
             except Exception as exc:  # noqa: BLE001 - recorded, next log
@@ -684,7 +699,7 @@ def main() -> None:
         # explosion where a net has many concurrent loops)
         ctx = mp.get_context("fork")
         for fitness in (False, True):
-            for name in [n for n in BY_EFFORT if n in names]:
+            for name in todo:
                 if (OUT / f"{name}.meta.json").exists():
                     p = ctx.Process(target=our_judge, args=(name, args.budget), kwargs={"fitness": fitness})
                     p.start()
