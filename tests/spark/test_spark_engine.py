@@ -7,6 +7,7 @@ The module is one pytest-xdist group, so its SparkSession starts once per run.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -244,3 +245,91 @@ def test_baseline_and_compare_on_spark_equal_duckdb(engines, monkeypatch):
         assert a[name]["verdict"] == b[name]["verdict"] != "definition changed", name
         for field in ("before", "after", "p_value"):
             assert _close(a[name][field], b[name][field]), (name, field)
+
+
+# -- SLA rules with a time zone and working hours (timing.py: timezone(), isodow(), epoch()) -----
+
+CALENDAR_DETECTORS = ("long_wait", "sla_breach")  # what a calendar changes; the rest is tested above
+
+
+def _calendar_rule(ws: Workspace, process: str, zone: str):
+    """An SLA of a quarter of the median case duration, 08:30-17:00 in ``zone`` on weekdays, the
+    log's busiest day a holiday (taken from the data, so the rule bites on every log)."""
+    from procatlas.hotspots import SlaRule
+    busiest = ws.scalar("SELECT CAST(timestamp AS DATE) FROM event GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+    median_h = ws.scalar("""SELECT median(s) / 3600 FROM (
+        SELECT date_diff('second', min(e.timestamp), max(e.timestamp)) AS s FROM event e
+        JOIN event_object eo ON eo.eid = e.eid JOIN object o ON o.oid = eo.oid WHERE o.type = ? GROUP BY eo.oid)""",
+                         [process])
+    return SlaRule(hours=max(median_h / 4, 1.0), working_hours=(8.5, 17.0), timezone=zone,
+                   holidays=(busiest.isoformat(),))
+
+
+def _assert_same_calendar_analyses(ws, sw, process: str, settings) -> None:
+    """Exceptions (SLA breaches, long waits in working time) and the KPI catalog in working time
+    with the SLA's exception rates: equal on both engines."""
+    from procatlas.metrics.calendar import BusinessCalendar
+    from procatlas.metrics.catalog import CatalogOptions
+    from procatlas.metrics.run import metrics
+    d, s = ws.process(process).exceptions(settings=settings), sw.process(process).exceptions(settings=settings)
+    counts = d.counts()
+    assert counts.get("sla_breach", {}).get("cases", 0) > 0 and counts.get("long_wait", {}).get("rows", 0) > 0, counts
+    assert any("working time" in e for e in d.table["explanation"].to_pylist())
+    assert counts == s.counts()
+    assert_same(d.table, s.table, ordered=False)
+    rule = settings.sla[process]
+    options = CatalogOptions(calendar=BusinessCalendar(from_hour=rule.working_hours[0], to_hour=rule.working_hours[1],
+                                                       holidays=rule.holidays),
+                             sla_hours=rule.hours, exception_settings=settings)
+    kd = {k["kpi"]: k for k in metrics(ws, process=process, options=options).to_dict()}
+    ks = {k["kpi"]: k for k in metrics(sw, process=process, options=options).to_dict()}
+    assert kd.keys() == ks.keys() and 0 < kd["exception_rate[sla_breach]"]["value"] < 1
+    for name in kd:
+        assert kd[name]["n"] == ks[name]["n"], name
+        assert _close(kd[name]["value"], ks[name]["value"]), (name, kd[name]["value"], ks[name]["value"])
+
+
+@pytest.mark.parametrize("process,zone", [("receipt", "America/New_York"), ("helpdesk", "Asia/Kolkata")])
+def test_sla_with_time_zone_and_working_hours_equal(engines, process, zone):
+    """A calendar SLA rule in a zone with (New York) and without (Kolkata, +05:30) daylight saving."""
+    from procatlas.hotspots import ExceptionSettings
+    ws, sw = engines(process)
+    rule = _calendar_rule(ws, process, zone)
+    settings = ExceptionSettings(detectors=CALENDAR_DETECTORS, sla={process: rule})
+    _assert_same_calendar_analyses(ws, sw, process, settings)
+    # the zone matters: the same rule in UTC moves the working-time delays (a zone that one
+    # engine ignored could not pass the equality above)
+    utc = settings.replace(sla={process: dataclasses.replace(rule, timezone="UTC")})
+    here = ws.process(process).exceptions(settings=settings).table["delay_s"].to_pylist()
+    there = ws.process(process).exceptions(settings=utc).table["delay_s"].to_pylist()
+    assert sorted(here) != sorted(there)
+
+
+@pytest.fixture(scope="module")
+def demo(folder):
+    """The demo organisation (simulated, small): its DuckDB workspace file (closed: the web app
+    opens it), Parquet export and ground truth."""
+    import json
+
+    from procatlas.simulate import simulate
+    simulate(folder / "demo", seed=7, cases=150, formats=("ocel-json",))
+    inputs = [folder / "demo" / n for n in ("company.jsonocel", "people.csv", "messages.jsonl")]
+    with Workspace(folder / "demo.duckdb") as ws:
+        api.ingest([p for p in inputs if p.exists()], workspace=ws)
+        export_for_spark(ws, folder / "demo.parquet")
+    return folder / "demo.duckdb", folder / "demo.parquet", json.loads((folder / "demo" / "ground_truth.json").read_text())
+
+
+def test_demo_company_sla_in_its_calendar_equal(demo, spark):
+    """The demo company's complaint SLA (resolution within its working hours, Europe/Amsterdam,
+    its holidays), as a user would enter it from the company's ground truth."""
+    from procatlas.hotspots import ExceptionSettings, SlaRule
+    ws, parquet, truth = demo
+    cal = truth["calendar"]
+    rule = SlaRule(truth["sla"]["complaint_resolution_working_hours"], None, "Resolve ticket",
+                   working_hours=tuple(float(h[:2]) for h in cal["working_hours"]), timezone=cal["timezone"],
+                   holidays=tuple(cal["holidays"]))
+    settings = ExceptionSettings(detectors=CALENDAR_DETECTORS, sla={"complaint": rule})
+    with Workspace(ws, read_only=True) as duck, SparkWorkspace(parquet, session=spark, process="complaint") as sw:
+        _assert_same_calendar_analyses(duck, sw, "complaint", settings)
+

@@ -17,7 +17,16 @@ leaves wrong or unsupported, each so that both engines compute the same thing:
 - ``mode(x)``: ``mode(x, true)`` (deterministic on ties: the smallest value);
 - JSON paths computed at run time: DuckDB's ``$."key"`` becomes Spark's ``$['key']``;
 - ``HAVING agg ... ORDER BY agg``: the ORDER BY aggregate becomes a hidden output column;
-- decimal literals (``1000.0``) become DOUBLE: DuckDB divides into DOUBLE, Spark into DECIMAL.
+- decimal literals (``1000.0``) become DOUBLE: DuckDB divides into DOUBLE, Spark into DECIMAL;
+- ``timezone(z, CAST(t AS TIMESTAMPTZ))`` (the wall-clock time in zone ``z`` of the UTC instant
+  ``t``): ``from_utc_timestamp(t, z)``; ``timezone(z, t)`` of a naive ``t`` (the instant whose
+  wall-clock time in ``z`` is ``t``): ``to_utc_timestamp(t, z)``.  Both engines keep naive UTC
+  timestamps and run with the session time zone UTC (the DuckDB workspace sets it, and so does
+  :func:`procatlas.engine.spark.spark_session`), so a TIMESTAMP WITH TIME ZONE is that instant;
+- ``isodow(d)`` (Monday 1 .. Sunday 7): ``weekday(d) + 1`` (sqlglot's ``dayofweek(d) % 7 + 1``
+  counts from Saturday);
+- ``epoch(t)`` (seconds with the fraction, DOUBLE): ``unix_micros(t) / 1e6`` (Spark's
+  ``unix_timestamp`` drops the fraction).
 """
 
 from __future__ import annotations
@@ -118,6 +127,18 @@ def _rewrite(node, exp):
         return node
     if isinstance(node, exp.Mode):
         return exp.Anonymous(this="MODE", expressions=[node.this, exp.true()])
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TIMEZONE" and len(node.expressions) == 2:
+        zone, value = node.expressions
+        aware = isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.TIMESTAMPTZ)
+        return exp.Anonymous(this="FROM_UTC_TIMESTAMP" if aware else "TO_UTC_TIMESTAMP",
+                             expressions=[value.copy(), zone.copy()])
+    if isinstance(node, exp.DayOfWeekIso):
+        return exp.Paren(this=exp.Add(this=exp.Anonymous(this="WEEKDAY", expressions=[node.this.copy()]),
+                                      expression=exp.Literal.number(1)))
+    if isinstance(node, exp.TimeToUnix):
+        instant = exp.Cast(this=node.this.copy(), to=exp.DataType.build("TIMESTAMPTZ"))
+        return exp.Div(this=exp.Anonymous(this="UNIX_MICROS", expressions=[instant]),
+                       expression=exp.Literal.number("1e6"))
     return node
 
 

@@ -279,10 +279,10 @@ def _drop_views(ws, ct: str, st: str, s: ExceptionSettings) -> int:
              imp AS (SELECT a.kind AS a, b.kind AS b FROM k a JOIN k b ON a.cid = b.cid AND a.kind <> b.kind
                      JOIN n ON n.kind = a.kind WHERE n.n >= ?
                      GROUP BY a.kind, b.kind, n.n HAVING count(*) >= ? * n.n),
-             drop AS (SELECT i.a, i.b FROM imp i JOIN imp j ON j.a = i.b AND j.b = i.a
+             dropped AS (SELECT i.a, i.b FROM imp i JOIN imp j ON j.a = i.b AND j.b = i.a
                       JOIN n na ON na.kind = i.a JOIN n nb ON nb.kind = i.b WHERE nb.r < na.r)
-        SELECT DISTINCT ka.cid, ka.kind, split_part(drop.b, '@', 1) AS b_type FROM k ka JOIN drop ON drop.a = ka.kind
-        JOIN k kb ON kb.cid = ka.cid AND kb.kind = drop.b""", [list(_TIMING), s.hotspot_min_cases, s.hotspot_implied_share])
+        SELECT DISTINCT ka.cid, ka.kind, split_part(dropped.b, '@', 1) AS b_type FROM k ka JOIN dropped ON dropped.a = ka.kind
+        JOIN k kb ON kb.cid = ka.cid AND kb.kind = dropped.b""", [list(_TIMING), s.hotspot_min_cases, s.hotspot_implied_share])
     try:
         # who took part in each exception: the resources and groups that did its activity (or the
         # target of its edge) in the case, also for its dropped views (the clerk who returned a

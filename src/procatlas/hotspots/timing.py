@@ -9,17 +9,19 @@ from procatlas.hotspots.steps import hours
 
 
 # waits in working seconds of a calendar: W(b) - W(a), W(t) = working days before t's day x day
-# length + the working part of t's day; a day table from the first to the last local date
+# length + the working part of t's day; a day table from the first to the last local date (an integer
+# range added to a date: portable, unlike a range of dates, which Spark's sequence() does not match)
 _WORKING_WAITS = """
 WITH lt AS (
     SELECT cid, next_eid, activity, next_activity,
            CAST(timezone(?, CAST(ts AS TIMESTAMPTZ)) AS TIMESTAMP) AS a,
            CAST(timezone(?, CAST(next_ts AS TIMESTAMPTZ)) AS TIMESTAMP) AS b
     FROM {{st}} WHERE next_activity IS NOT NULL
+), bounds AS (SELECT CAST(min(a) AS DATE) AS d0, CAST(max(b) AS DATE) AS d1 FROM lt
+), cal AS (SELECT d0 + CAST(k AS INTEGER) AS day FROM bounds, unnest(range(0, date_diff('day', d0, d1) + 1)) r(k)
 ), dd AS (
-    SELECT CAST(x AS DATE) AS day,
-           CAST(substr(?, isodow(x), 1) = '1' AND NOT list_contains(CAST(? AS DATE[]), CAST(x AS DATE)) AS INTEGER) AS busy
-    FROM range((SELECT CAST(min(a) AS DATE) FROM lt), (SELECT CAST(max(b) AS DATE) FROM lt) + 1, INTERVAL 1 DAY) r(x)
+    SELECT day, CAST(substr(?, isodow(day), 1) = '1' AND NOT list_contains(CAST(? AS DATE[]), day) AS INTEGER) AS busy
+    FROM cal
 ), days AS (SELECT day, busy, sum(busy) OVER (ORDER BY day) - busy AS before FROM dd)
 SELECT lt.cid, lt.next_eid, lt.activity, lt.next_activity,
        greatest((db.before - da.before) * {span}
