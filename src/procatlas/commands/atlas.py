@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from procatlas.clikit import Format, FormatOpt, WorkspaceOpt, emit, err, out
+from procatlas.clikit import (EngineOpt, Format, FormatOpt, SparkDataOpt, SparkMasterOpt, WorkspaceOpt, emit,
+                              engine_options, err, out)
 from procatlas.errors import InputError
 
 
@@ -76,6 +77,7 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
         token: Annotated[str | None, typer.Option(envvar="PROCATLAS_TOKEN",
                                                   help="Require this token (Bearer header or ?token=).")] = None,
+        engine: EngineOpt = None, spark_master: SparkMasterOpt = None, spark_data: SparkDataOpt = None,
     ) -> None:
         """Serve the atlas of a workspace as a local web app (read-only; JSON twins under /api)."""
         import uvicorn
@@ -88,4 +90,5 @@ def register(app: typer.Typer) -> None:
         if not path.exists():
             raise InputError(f"{path}: no workspace here; run `procatlas atlas FILE` or `procatlas ingest FILE` first")
         err.print(f"procatlas serving {path} on http://{host}:{port}/ (read-only; Ctrl-C stops)", highlight=False)
-        uvicorn.run(create_app(path, token=token, warm=True), host=host, port=port, log_level="warning")
+        app = create_app(path, token=token, warm=True, **engine_options(engine, spark_master, spark_data))
+        uvicorn.run(app, host=host, port=port, log_level="warning")

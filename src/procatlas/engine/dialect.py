@@ -26,7 +26,7 @@ leaves wrong or unsupported, each so that both engines compute the same thing:
 - ``isodow(d)`` (Monday 1 .. Sunday 7): ``weekday(d) + 1`` (sqlglot's ``dayofweek(d) % 7 + 1``
   counts from Saturday);
 - ``epoch(t)`` (seconds with the fraction, DOUBLE): ``unix_micros(t) / 1e6`` (Spark's
-  ``unix_timestamp`` drops the fraction).
+  ``unix_timestamp`` drops the fraction); ``epoch_us(t)``: ``unix_micros(t)``.
 """
 
 from __future__ import annotations
@@ -118,12 +118,9 @@ def _rewrite(node, exp):
     if isinstance(node, (exp.JSONExtract, exp.JSONExtractScalar)) and not isinstance(node.expression, exp.JSONPath):
         # a path computed at run time ('$."' || k || '"', or a parameter): DuckDB's quoted key
         # $."k" is Spark's $['k']
-        path = node.expression
-        quoted = exp.Like(this=path.copy(), expression=exp.Literal.string('$."%"'))
-        inner = exp.Substring(this=path.copy(), start=exp.Literal.number(4),
-                              length=exp.Sub(this=exp.Length(this=path.copy()), expression=exp.Literal.number(4)))
-        bracket = exp.Concat(expressions=[exp.Literal.string("$['"), inner, exp.Literal.string("']")])
-        node.set("expression", exp.Case(ifs=[exp.If(this=quoted, true=bracket)], default=path.copy()))
+        # (one regexp_replace, so that a `?` path is used once and binds one parameter)
+        node.set("expression", exp.Anonymous(this="REGEXP_REPLACE", expressions=[
+            node.expression.copy(), exp.Literal.string(r'^\$\."(.*)"$'), exp.Literal.string(r"\$['$1']")]))
         return node
     if isinstance(node, exp.Mode):
         return exp.Anonymous(this="MODE", expressions=[node.this, exp.true()])
@@ -135,6 +132,9 @@ def _rewrite(node, exp):
     if isinstance(node, exp.DayOfWeekIso):
         return exp.Paren(this=exp.Add(this=exp.Anonymous(this="WEEKDAY", expressions=[node.this.copy()]),
                                       expression=exp.Literal.number(1)))
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "EPOCH_US" and len(node.expressions) == 1:
+        instant = exp.Cast(this=node.expressions[0].copy(), to=exp.DataType.build("TIMESTAMPTZ"))
+        return exp.Anonymous(this="UNIX_MICROS", expressions=[instant])
     if isinstance(node, exp.TimeToUnix):
         instant = exp.Cast(this=node.this.copy(), to=exp.DataType.build("TIMESTAMPTZ"))
         return exp.Div(this=exp.Anonymous(this="UNIX_MICROS", expressions=[instant]),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 
+from procatlas.engine.choose import engine_name
 from procatlas.errors import AtlasError, InputError
 from procatlas.web.cache import LRU, Cubes, Handle, Locked
 
@@ -30,10 +32,16 @@ __all__ = ["Locked", "create_app"]
 
 
 def create_app(workspace: str | Path, *, token: str | None = None, idle: float = 2.0,
-               cache_size: int = 128, warm: bool = False) -> FastAPI:
+               cache_size: int = 128, warm: bool = False, engine: str | None = None,
+               spark_master: str | None = None, spark_data: str | Path | None = None) -> FastAPI:
     """The FastAPI app over ``workspace`` (read-only; the connection closes ``idle`` seconds after the
     last request); ``token`` guards every route; ``cache_size`` results are kept; ``warm`` builds
-    the process cubes (the arrays filters are answered from) in a background thread at once."""
+    the process cubes (the arrays filters are answered from) in a background thread at once.
+
+    With ``engine="spark"`` the event-level work (the process cubes, selections the cubes cannot
+    answer, exceptions and hot spots, people) runs on Spark, on the workspace's Parquet export or
+    ``spark_data`` (docs/scale.md); the workspace file still answers the overview, case timelines,
+    case attribute lists, watering holes and dependencies."""
     import jinja2
 
     from procatlas.render.report import duration, inline_svg, num, pct
@@ -50,6 +58,9 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
     # selections hold a case table each (about 30 MB at 10 million events): few of them
     selections = LRU(max(2, cache_size // 16))
     cubes = Cubes()
+    spark = _SparkSide(spark_master, spark_data) if engine_name(engine) == "spark" else None
+    warm = warm and spark is None  # on Spark a cube is built when a process is first asked for
+    app.state.spark = spark
     app.state.handle, app.state.cache, app.state.selections, app.state.cubes = handle, cache, selections, cubes
     app.state.warming = cubes.warm(path, then=lambda ws, sig, name: attributes(ws, sig, name)) if warm else None
 
@@ -64,9 +75,14 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
         are answered from the process's cube (engine/cube.py), the rest by selecting the log."""
         from procatlas.engine.cube import Cube, CubeEngine
         from procatlas.process import Process
+        ws = events(ws, sig, name)
         if Cube.supports(f):
             return Process(ws, name, engine=CubeEngine(cubes.get(ws, sig, name), ws))
         return ws.process(name)
+
+    def events(ws, sig: tuple, name: str):
+        """Where the events of ``name`` are read: the workspace, or its Spark workspace."""
+        return spark.workspace(ws, sig, name) if spark is not None else ws
 
     def summary(ws, sig: tuple, name: str, f) -> dict:
         """One selection per (process, filters): everything the map, variants and drill-down need."""
@@ -192,9 +208,10 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
                 if process and not ws.scalar("SELECT count(*) FROM object WHERE type = ?", [process]):
                     raise InputError(f"no process '{process}' in the workspace")
                 notes = []
-                persons = api.people(workspace=ws, process=process, level="person")[0]
+                on = events(ws, sig, process)
+                persons = on.people(process, level="person")
                 try:
-                    groups = api.people(workspace=ws, process=process, level="group")[0]
+                    groups = on.people(process, level="group")
                 except InputError as exc:  # no groups known: the handover network between people
                     groups = None
                     notes.append(str(exc))
@@ -219,8 +236,8 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
         from procatlas.model.discovery import Filters
         with opened() as (ws, sig):
             def compute() -> dict:
-                proc = ws.process(name)
                 s = summary(ws, sig, name, Filters())  # also raises "no process" for an unknown name
+                proc = events(ws, sig, name).process(name)
                 spots = proc.hotspots()
                 found = spots.exceptions if spots.exceptions is not None else proc.exceptions()
                 pmap = proc._map(s["sel"], s["stats"], activities=1.0, paths=1.0, view="frequency",
@@ -369,6 +386,28 @@ def _case_attributes(ws, process: str) -> dict[str, list[str]]:
         return {n: list(v) for n, v in ws.rows(CASE_ATTRIBUTES_SQL, [process])}
     except Exception:  # noqa: BLE001 - attribute shapes vary; the filter list is a convenience
         return {}
+
+
+class _SparkSide:
+    """The Spark workspaces of the app (one per process, its partitions only), opened on the
+    workspace's Parquet export (written when missing or stale) or on ``data``; replaced when the
+    workspace file changes."""
+
+    def __init__(self, master: str | None, data: str | Path | None) -> None:
+        from procatlas.engine.spark import require_pyspark
+        require_pyspark()
+        self.master, self.data = master, data
+        self._open: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+
+    def workspace(self, ws, sig: tuple, process: str | None):
+        from procatlas.engine.choose import open_spark
+        with self._lock:
+            for key in [k for k in self._open if k[0] != sig]:
+                self._open.pop(key).close()
+            if (sig, process) not in self._open:
+                self._open[(sig, process)] = open_spark(ws, data=self.data, master=self.master, process=process)
+            return self._open[(sig, process)]
 
 
 class _FromVariants(dict):
