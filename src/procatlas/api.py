@@ -137,7 +137,8 @@ def people(*, workspace: PathLike | Workspace | None = None, process: str | None
 
 
 def watering_holes(*, workspace: PathLike | Workspace | None = None, top: int | None = 5,
-                   out: PathLike | None = None, **criteria) -> "WateringHoles":
+                   out: PathLike | None = None, engine: str | None = None, spark_master: str | None = None,
+                   spark_data: PathLike | None = None, **criteria) -> "WateringHoles":
     """Watering holes (informal cross-group venues) ranked by score, near misses and brokers.
 
     ``criteria`` override :class:`procatlas.people.Criteria` (``min_weeks=``, ``min_informal=`` ...).
@@ -146,7 +147,7 @@ def watering_holes(*, workspace: PathLike | Workspace | None = None, top: int | 
     >>> holes = watering_holes(workspace="atlas.duckdb", top=5)  # doctest: +SKIP
     >>> [h.venue for h in holes]  # doctest: +SKIP
     """
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data) as ws:
         result = ws.watering_holes(top=top, **criteria)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
@@ -200,49 +201,55 @@ class _use:
 
 # -- process inventory, catalog, triggers, dependencies, post linking (procatlas.triggers) ----------
 
-def processes(*, workspace: PathLike | Workspace | None = None):
+def processes(*, workspace: PathLike | Workspace | None = None, engine: str | None = None,
+              spark_master: str | None = None, spark_data: PathLike | None = None):
     """Every object type with events as a process candidate (:class:`procatlas.model.triggers.Inventory`).
 
     >>> inv = processes(workspace="atlas.duckdb")  # doctest: +SKIP
     >>> inv.to_pandas()[["process", "role", "objects"]]  # doctest: +SKIP
     """
     from procatlas.triggers.inventory import inventory
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data) as ws:
         return inventory(ws)
 
 
-def catalog(*, workspace: PathLike | Workspace | None = None, out: PathLike | None = None):
+def catalog(*, workspace: PathLike | Workspace | None = None, out: PathLike | None = None,
+            engine: str | None = None, spark_master: str | None = None, spark_data: PathLike | None = None):
     """The event catalog, one row per activity; with ``out`` (.md or .csv) also written there.
 
     >>> catalog(workspace="atlas.duckdb", out="catalog.md").to_pandas().head()  # doctest: +SKIP
     """
     from procatlas.triggers.catalog import catalog as build
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data) as ws:
         result = build(ws)
     if out is not None:
         result.write(out)
     return result
 
 
-def triggers(*, workspace: PathLike | Workspace | None = None, process: str | None = None, **options):
+def triggers(*, workspace: PathLike | Workspace | None = None, process: str | None = None,
+             engine: str | None = None, spark_master: str | None = None, spark_data: PathLike | None = None,
+             **options):
     """What starts each process's cases, with share and lag (options of
     :func:`procatlas.triggers.triggers.triggers`: ``channel_keys``, ``max_lag_s``, ``timezone`` ...).
 
     >>> [t.to_dict() for t in triggers(workspace="atlas.duckdb", process="complaint").triggers]  # doctest: +SKIP
     """
     from procatlas.triggers.triggers import triggers as find
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data) as ws:
         return find(ws, process=process, **options)
 
 
-def dependencies(*, workspace: PathLike | Workspace | None = None, out: PathLike | None = None, **options):
+def dependencies(*, workspace: PathLike | Workspace | None = None, out: PathLike | None = None,
+                 engine: str | None = None, spark_master: str | None = None, spark_data: PathLike | None = None,
+                 **options):
     """Cross-process dependencies, relation cardinalities, synchronisation points and the OC-DFG;
     with ``out``, writes ocdfg.svg, ocdfg.csv, relations.csv and dependencies.csv there.
 
     >>> deps = dependencies(workspace="atlas.duckdb", out="deps")  # doctest: +SKIP
     """
     from procatlas.triggers.dependencies import dependencies as find
-    with _use(workspace, read_only=True) as ws:
+    with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data) as ws:
         result = find(ws, **options)
     if out is not None:
         import pyarrow as pa

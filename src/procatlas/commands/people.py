@@ -63,10 +63,14 @@ def watering_holes(
     top: Annotated[int, typer.Option(help="At most this many watering holes.")] = 5,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for people.svg (groups as colours).")] = None,
     workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_data: SparkDataOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """Venues or recurring groups where people of different groups meet outside the formal handovers."""
-    result = api.watering_holes(workspace=workspace, top=top, out=out_dir)
+    result = api.watering_holes(workspace=workspace, top=top, out=out_dir,
+                                **engine_options(engine, spark_master, spark_data))
     data = result.to_dict()
     rows = [{"venue": h["venue"], "kind": h["kind"], "groups": ", ".join(h["groups"]), "people": len(h["people"]),
              "messages": h["messages"], "weeks": h["weeks_active"], "informal": h["informal_share"],

@@ -8,26 +8,31 @@ from typing import Annotated
 import typer
 
 from procatlas import api
-from procatlas.clikit import Format, FormatOpt, WorkspaceOpt, emit, err, out
+from procatlas.clikit import (EngineOpt, Format, FormatOpt, SparkDataOpt, SparkMasterOpt, WorkspaceOpt, emit,
+                              engine_options, err, out)
 
 
 def _r(v):
     return round(v, 3) if isinstance(v, float) else v
 
 
-def processes(workspace: WorkspaceOpt = None, format: FormatOpt = Format.table) -> None:
+def processes(workspace: WorkspaceOpt = None, engine: EngineOpt = None, spark_master: SparkMasterOpt = None,
+              spark_data: SparkDataOpt = None, format: FormatOpt = Format.table) -> None:
     """Every object type with events as a process candidate: role, volume, start/end, duration, people."""
-    inv = api.processes(workspace=workspace)
+    inv = api.processes(workspace=workspace, **engine_options(engine, spark_master, spark_data))
     emit(inv.to_dict(), format, [{k: _r(v) for k, v in r.items()} for r in inv.rows()], title="process candidates")
 
 
 def catalog(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write the catalog to FILE.md or FILE.csv.")] = None,
     workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_data: SparkDataOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """The event catalog: one row per activity (process, frequency, position, people, trigger, neighbours)."""
-    result = api.catalog(workspace=workspace, out=out_file)
+    result = api.catalog(workspace=workspace, out=out_file, **engine_options(engine, spark_master, spark_data))
     rows = result.rows()
     if format is Format.table:
         rows = [{k: r[k] for k in ("process", "activity", "events", "cases", "position", "trigger", "before", "after")}
@@ -43,11 +48,14 @@ def triggers(
     max_lag: Annotated[float, typer.Option(help="Longest lag (hours) for a preceding process step to count.")] = 72.0,
     min_share: Annotated[float, typer.Option(help="Leave out triggers below this share of cases (0-1).")] = 0.0,
     workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_data: SparkDataOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """What starts each process's cases: external channel, another process, a schedule, a person."""
     result = api.triggers(workspace=workspace, process=process, timezone=timezone, max_lag_s=max_lag * 3600,
-                          min_share=min_share)
+                          min_share=min_share, **engine_options(engine, spark_master, spark_data))
     if format is Format.json:
         emit([t.to_dict() for t in result.triggers], format)
         return
@@ -58,10 +66,14 @@ def dependencies(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for ocdfg.svg, ocdfg.csv, relations.csv, dependencies.csv.")] = None,
     within: Annotated[bool, typer.Option(help="Also list hand-overs between documents of one process.")] = True,
     workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_data: SparkDataOpt = None,
     format: FormatOpt = Format.table,
 ) -> None:
     """Cross-process dependencies with lags, relation cardinalities, synchronisation points, OC-DFG."""
-    result = api.dependencies(workspace=workspace, out=out_dir, include_within=within)
+    result = api.dependencies(workspace=workspace, out=out_dir, include_within=within,
+                              **engine_options(engine, spark_master, spark_data))
     rows = [{k: _r(v) for k, v in r.items()} for r in result.rows()]
     emit(result.to_dict(), format, rows, title="dependencies")
     if format is Format.table:

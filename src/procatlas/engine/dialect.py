@@ -5,7 +5,9 @@ The analysis packages write each event-level query once, in DuckDB's dialect.  s
 leaves wrong or unsupported, each so that both engines compute the same thing:
 
 - ``list(x ORDER BY k1, k2)`` (an ordered list aggregate): Spark's ``collect_list`` has no
-  order, so the values are collected as structs ``(k1, k2, x)``, sorted, then projected;
+  order, so the values are collected as structs ``(k1, k2, x)``, sorted, then projected; with
+  a DESC key (or NULLS FIRST) the sort takes a comparator lambda (NULLs last, as in DuckDB);
+- ``a[x:y]`` (a slice, both ends included): ``slice(a, x, y - x + 1)``;
 - ``a[i]`` with a non-literal index: DuckDB lists are 1-based, Spark arrays 0-based
   (sqlglot shifts literals and integer-typed indexes only);
 - ``quantile_cont(x, q)`` / ``median(x)``: Spark's exact ``percentile(x, q)``, which
@@ -14,6 +16,8 @@ leaves wrong or unsupported, each so that both engines compute the same thing:
 - ``list_select(names, codes)``: ``transform(codes, c -> names[c - 1])``;
 - ``min(x, n)`` (the n smallest as a list): ``slice(array_sort(collect_list(x)), 1, n)``;
 - ``regexp_matches(s, p, 'i')``: ``s RLIKE concat('(?i)', p)`` (sqlglot drops the flag);
+- ``timezone(zone, CAST(ts AS TIMESTAMPTZ))`` (UTC to wall-clock time): ``from_utc_timestamp(ts, zone)``;
+- ``isodow(ts)``: ``weekday(ts) + 1`` (sqlglot's translation counts from Sunday);
 - ``mode(x)``: ``mode(x, true)`` (deterministic on ties: the smallest value);
 - JSON paths computed at run time: DuckDB's ``$."key"`` becomes Spark's ``$['key']``;
 - ``HAVING agg ... ORDER BY agg``: the ORDER BY aggregate becomes a hidden output column;
@@ -52,14 +56,41 @@ def _ordered_list(node, exp):
         return node
     value = order.this
     keys = [o.this for o in order.expressions]
-    if any(o.args.get("desc") for o in order.expressions):
-        raise EngineError("ordered list aggregates with DESC are not translated for Spark")
     fields = [exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=k.copy()) for i, k in enumerate(keys)]
     fields.append(exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()))
     collected = exp.Anonymous(this="COLLECT_LIST", expressions=[exp.Struct(expressions=fields)])
     lam = exp.Lambda(this=exp.Dot(this=exp.column("pa_s"), expression=exp.to_identifier("v")),
                      expressions=[exp.to_identifier("pa_s")])
-    return exp.Anonymous(this="TRANSFORM", expressions=[exp.Anonymous(this="ARRAY_SORT", expressions=[collected]), lam])
+    if any(o.args.get("desc") or o.args.get("nulls_first") for o in order.expressions):
+        sort = exp.Anonymous(this="ARRAY_SORT", expressions=[collected, _comparator(order.expressions, exp)])
+    else:
+        sort = exp.Anonymous(this="ARRAY_SORT", expressions=[collected])
+    return exp.Anonymous(this="TRANSFORM", expressions=[sort, lam])
+
+
+def _comparator(keys, exp):
+    """``(l, r) -> -1|0|1`` ordering structs ``(k0, k1, ...)`` by the ORDER BY keys, each ASC or
+    DESC, NULLs last unless NULLS FIRST (DuckDB's default is NULLS LAST in both directions)."""
+    def field(side: str, i: int):
+        return exp.Dot(this=exp.column(side), expression=exp.to_identifier(f"k{i}"))
+
+    def num(n: int):
+        return exp.Literal.number(n) if n >= 0 else exp.Neg(this=exp.Literal.number(-n))
+
+    body = num(0)
+    for i in reversed(range(len(keys))):
+        desc = bool(keys[i].args.get("desc"))
+        nulls = -1 if keys[i].args.get("nulls_first") else 1  # where a NULL l goes relative to r
+        lt = 1 if desc else -1
+        body = exp.Case(ifs=[
+            exp.If(this=exp.and_(exp.Is(this=field("pa_l", i), expression=exp.Null()),
+                                 exp.Is(this=field("pa_r", i), expression=exp.Null())), true=body.copy()),
+            exp.If(this=exp.Is(this=field("pa_l", i), expression=exp.Null()), true=num(nulls)),
+            exp.If(this=exp.Is(this=field("pa_r", i), expression=exp.Null()), true=num(-nulls)),
+            exp.If(this=exp.LT(this=field("pa_l", i), expression=field("pa_r", i)), true=num(lt)),
+            exp.If(this=exp.GT(this=field("pa_l", i), expression=field("pa_r", i)), true=num(-lt)),
+        ], default=body)
+    return exp.Lambda(this=body, expressions=[exp.to_identifier("pa_l"), exp.to_identifier("pa_r")])
 
 
 def _is_quantile_list(node, exp) -> bool:
@@ -77,6 +108,12 @@ def _rewrite(node, exp):
         return _ordered_list(node, exp)
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
         index = node.expressions[0]
+        if isinstance(index, exp.Slice) and index.this is not None and index.expression is not None:
+            # DuckDB's list[a:b] (1-based, both ends included) is Spark's slice(list, a, b - a + 1)
+            length = exp.Add(this=exp.Sub(this=exp.Paren(this=index.expression.copy()),
+                                          expression=exp.Paren(this=index.this.copy())),
+                             expression=exp.Literal.number(1))
+            return exp.Anonymous(this="SLICE", expressions=[node.this, index.this.copy(), length])
         if isinstance(index, exp.Literal) and _is_quantile_list(node.this, exp) and not index.meta.get("pa_shifted"):
             # quantile_cont(x, [p, q])[2]: sqlglot types quantiles as scalars and leaves the index
             shifted = exp.Literal.number(int(index.this) - 1)
@@ -122,6 +159,16 @@ def _rewrite(node, exp):
         node.set("expression", exp.Anonymous(this="REGEXP_REPLACE", expressions=[
             node.expression.copy(), exp.Literal.string(r'^\$\."(.*)"$'), exp.Literal.string(r"\$['$1']")]))
         return node
+    if (isinstance(node, exp.Anonymous) and str(node.this).upper() == "TIMEZONE" and len(node.expressions) == 2
+            and isinstance(node.expressions[1], exp.Cast) and node.expressions[1].to.this == exp.DataType.Type.TIMESTAMPTZ):
+        # timezone(zone, CAST(ts AS TIMESTAMPTZ)): a UTC timestamp as wall-clock time in zone (both
+        # sessions run in UTC)
+        zone, cast = node.expressions
+        return exp.Anonymous(this="FROM_UTC_TIMESTAMP", expressions=[cast.this.copy(), zone.copy()])
+    if isinstance(node, exp.DayOfWeekIso):
+        # isodow: Monday 1 .. Sunday 7; Spark's weekday() is Monday 0 .. Sunday 6
+        return exp.Add(this=exp.Anonymous(this="WEEKDAY", expressions=[node.this.copy()]),
+                       expression=exp.Literal.number(1))
     if isinstance(node, exp.Mode):
         return exp.Anonymous(this="MODE", expressions=[node.this, exp.true()])
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TIMEZONE" and len(node.expressions) == 2:

@@ -58,9 +58,11 @@ def catalog(ws: Workspace, *, triggers: Triggers | None = None) -> Catalog:
     trigger most of those cases have, from ``triggers``), else ``person``, ``system`` or
     ``mixed`` by the share of its events that have a resource.
     """
-    if triggers is None:
-        from procatlas.triggers.triggers import triggers as find
-        triggers = find(ws)
+    with object_tables(ws) as tb:
+        if triggers is None:
+            from procatlas.triggers.triggers import triggers as find
+            triggers = find(ws, tables=tb)
+        rows = ws.rows(CATALOG_SQL.format(ev=tb.ev, home=tb.home))
     start_kind: dict[tuple[str, str], dict[str, int]] = {}
     for t in triggers.triggers:
         act = t.activity if t.kind != "process" else None
@@ -71,8 +73,6 @@ def catalog(ws: Workspace, *, triggers: Triggers | None = None) -> Catalog:
     for t in triggers.triggers:
         by_process.setdefault(t.process, {}).setdefault(t.kind, 0)
         by_process[t.process][t.kind] += t.cases
-    with object_tables(ws) as tb:
-        rows = ws.rows(CATALOG_SQL.format(ev=tb.ev, home=tb.home))
     entries = []
     for (otype, act, types, events, cases, position, first_share, res, grp, person_share,
          before, before_n, after, after_n) in rows:

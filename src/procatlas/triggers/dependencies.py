@@ -30,13 +30,19 @@ RELATIONS_SQL = """
 WITH l AS (
     SELECT DISTINCT oo.source_oid, oo.target_oid, s.type AS st, t.type AS tt, oo.qualifier
     FROM object_object oo JOIN object s ON s.oid = oo.source_oid JOIN object t ON t.oid = oo.target_oid),
-ps AS (SELECT st, tt, qualifier, source_oid, count(*) AS k FROM l GROUP BY ALL),
-pt AS (SELECT st, tt, qualifier, target_oid, count(*) AS k FROM l GROUP BY ALL)
-SELECT l.st, l.tt, l.qualifier, count(*) AS links, count(DISTINCT l.source_oid) AS sources,
-       count(DISTINCT l.target_oid) AS targets,
-       (SELECT max(k) FROM ps WHERE ps.st = l.st AND ps.tt = l.tt AND ps.qualifier IS NOT DISTINCT FROM l.qualifier),
-       (SELECT max(k) FROM pt WHERE pt.st = l.st AND pt.tt = l.tt AND pt.qualifier IS NOT DISTINCT FROM l.qualifier)
-FROM l GROUP BY l.st, l.tt, l.qualifier ORDER BY links DESC, l.st, l.tt
+agg AS (
+    SELECT st, tt, qualifier, count(*) AS links, count(DISTINCT source_oid) AS sources,
+           count(DISTINCT target_oid) AS targets
+    FROM l GROUP BY st, tt, qualifier),
+ps AS (SELECT st, tt, qualifier, max(k) AS k FROM (
+           SELECT st, tt, qualifier, source_oid, count(*) AS k FROM l GROUP BY ALL) GROUP BY ALL),
+pt AS (SELECT st, tt, qualifier, max(k) AS k FROM (
+           SELECT st, tt, qualifier, target_oid, count(*) AS k FROM l GROUP BY ALL) GROUP BY ALL)
+SELECT agg.st, agg.tt, agg.qualifier, agg.links, agg.sources, agg.targets, ps.k, pt.k
+FROM agg
+JOIN ps ON ps.st = agg.st AND ps.tt = agg.tt AND ps.qualifier IS NOT DISTINCT FROM agg.qualifier
+JOIN pt ON pt.st = agg.st AND pt.tt = agg.tt AND pt.qualifier IS NOT DISTINCT FROM agg.qualifier
+ORDER BY agg.links DESC, agg.st, agg.tt
 """
 
 # For every step e of an object b: the latest earlier event q of a related object a of another
@@ -68,9 +74,22 @@ cand AS (
     SELECT ev.oid AS b, ev.type AS btype, ev.eid, ev.ts, ev.activity, ev.rn, ev.prev_ts, relt.a, relt.atype,
            relt.direct
     FROM {ev} ev JOIN relt ON relt.b = ev.oid),
+-- the latest q with q.ts <= cand.ts (an as-of join, written as a window so that Spark runs it
+-- too): steps and candidate events in one sequence per (a, btype), ordered by time with events
+-- before steps at equal times; each step takes the last event id seen so far
+seq AS (
+    SELECT b, btype, eid, ts, activity, rn, prev_ts, a, atype, direct, NULL AS q, 1 AS side FROM cand
+    UNION ALL
+    SELECT NULL, btype, eid, ts, NULL, NULL, NULL, oid, NULL, NULL, eid, 0 FROM evt),
+latest_q AS (
+    SELECT *, last_value(q IGNORE NULLS) OVER (PARTITION BY a, btype ORDER BY ts, side, eid
+                                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS qeid
+    FROM seq),
 hit AS (
-    SELECT cand.*, q.eid AS qeid, q.ts AS qts, q.activity AS qact
-    FROM cand ASOF JOIN evt q ON q.oid = cand.a AND q.btype = cand.btype AND q.ts <= cand.ts),
+    SELECT s.b, s.btype, s.eid, s.ts, s.activity, s.rn, s.prev_ts, s.a, s.atype, s.direct,
+           q.eid AS qeid, q.ts AS qts, q.activity AS qact
+    FROM latest_q s JOIN evt q ON q.oid = s.a AND q.btype = s.btype AND q.eid = s.qeid
+    WHERE s.side = 1),
 ok AS (SELECT * FROM hit WHERE prev_ts IS NULL OR qts > prev_ts),
 ranked AS (
     SELECT *, max(qts) OVER (PARTITION BY b, eid) AS mts FROM ok),
@@ -113,7 +132,7 @@ side0 AS (
 side AS (
     SELECT s.* FROM side0 s LEFT JOIN event pe ON pe.eid = s.prev_eid LEFT JOIN {home} h ON h.activity = pe.activity
     QUALIFY row_number() OVER (PARTITION BY s.eid, s.prev_eid
-                               ORDER BY (s.type = h.type) DESC, s.type) = 1 OR s.prev_eid IS NULL),
+                               ORDER BY (s.type = h.type) DESC, s.type) = 1 OR prev_eid IS NULL),
 complete AS (SELECT eid FROM side GROUP BY eid HAVING count(*) >= 2 AND sum(k) = sum(k_ready)),
 s AS (
     SELECT a.eid, a.activity, a.type, a.ready, max(b.ready) AS others_ready

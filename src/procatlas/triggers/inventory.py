@@ -12,11 +12,14 @@ TYPES_SQL = """
 WITH per AS (
     SELECT type, oid, min(ts) AS first_ts, max(ts) AS last_ts,
            date_diff('microsecond', min(ts), max(ts)) / 1e6 AS dur
-    FROM {ev} GROUP BY type, oid)
-SELECT per.type, count(*) AS objects, (SELECT count(DISTINCT eid) FROM {ev} x WHERE x.type = per.type) AS events,
-       min(first_ts) AS first, max(last_ts) AS last, median(dur) AS d50, quantile_cont(dur, 0.9) AS d90,
-       (SELECT count(DISTINCT resource) FROM {ev} x WHERE x.type = per.type) AS people
-FROM per GROUP BY per.type ORDER BY objects DESC, per.type
+    FROM {ev} GROUP BY type, oid),
+agg AS (
+    SELECT type, count(*) AS objects, min(first_ts) AS first, max(last_ts) AS last, median(dur) AS d50,
+           quantile_cont(dur, 0.9) AS d90
+    FROM per GROUP BY type),
+ty AS (SELECT type, count(DISTINCT eid) AS events, count(DISTINCT resource) AS people FROM {ev} GROUP BY type)
+SELECT agg.type, agg.objects, ty.events, agg.first, agg.last, agg.d50, agg.d90, ty.people
+FROM agg JOIN ty ON ty.type = agg.type ORDER BY agg.objects DESC, agg.type
 """
 
 # small per-type lists as JSON: activities, start/end activities, groups, cases started per month

@@ -29,7 +29,7 @@ msg AS (
     SELECT s.oid, arg_min(coalesce(m.kind, m.venue), m.timestamp) AS channel
     FROM s JOIN object o ON o.oid = s.oid
     JOIN (SELECT m.*, r.ref FROM message m, unnest(m.case_refs) r(ref)) m ON m.ref = o.id
-    WHERE m.timestamp BETWEEN s.ts - to_microseconds(CAST(? * 1e6 AS BIGINT)) AND s.ts + INTERVAL 60 SECOND
+    WHERE date_diff('microsecond', m.timestamp, s.ts) <= CAST(? * 1e6 AS BIGINT) AND m.timestamp <= s.ts + INTERVAL 60 SECOND
     GROUP BY s.oid),
 proc AS (
     SELECT b AS oid, arg_min(atype, atype) AS atype, arg_min(qact, atype) AS qact, min(lag_s) AS lag_s
@@ -50,7 +50,8 @@ def _keys(alias: str, keys: tuple[str, ...]) -> str:
 
 def triggers(ws: Workspace, *, process: str | None = None, channel_keys: tuple[str, ...] = CHANNEL_KEYS,
              message_window_s: float = 86400.0, max_lag_s: float = 3 * 86400.0, timezone: str = "UTC",
-             alpha: float = 1e-3, min_effect: float = 0.3, min_share: float = 0.0) -> Triggers:
+             alpha: float = 1e-3, min_effect: float = 0.3, min_share: float = 0.0,
+             tables: ObjectTables | None = None) -> Triggers:
     """Triggers of every process (or one), each with the share of cases it explains and its lag.
 
     Each case is explained once, by the first that applies:
@@ -65,18 +66,23 @@ def triggers(ws: Workspace, *, process: str | None = None, channel_keys: tuple[s
        system starts against a uniform calendar rejects at ``alpha`` with effect size (Cohen's
        w) >= ``min_effect`` (hours in ``timezone``);
     4. ``manual``: started by a person with no recorded cause; else ``unknown``.
+
+    ``tables``: object tables already built (the catalog shares its own).
     """
-    with object_tables(ws) as t:
-        if process is not None and process not in t.roles:
-            known = ", ".join(sorted(t.roles)) or "(none)"
-            raise InputError(f"no process '{process}' in the workspace; processes: {known}")
-        name = enabling(ws, t, f"{t.p}_enab")
-        try:
-            return _triggers(ws, t, name, process=process, channel_keys=channel_keys,
-                             message_window_s=message_window_s, max_lag_s=max_lag_s, timezone=timezone,
-                             alpha=alpha, min_effect=min_effect, min_share=min_share)
-        finally:
-            ws.execute(f"DROP TABLE IF EXISTS {name}")
+    options = dict(process=process, channel_keys=channel_keys, message_window_s=message_window_s,
+                   max_lag_s=max_lag_s, timezone=timezone, alpha=alpha, min_effect=min_effect, min_share=min_share)
+    if tables is None:
+        with object_tables(ws) as t:
+            return triggers(ws, tables=t, **options)
+    t = tables
+    if process is not None and process not in t.roles:
+        known = ", ".join(sorted(t.roles)) or "(none)"
+        raise InputError(f"no process '{process}' in the workspace; processes: {known}")
+    name = enabling(ws, t, f"{t.p}_enab")
+    try:
+        return _triggers(ws, t, name, **options)
+    finally:
+        ws.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _triggers(ws, t: ObjectTables, enab: str, *, process, channel_keys, message_window_s, max_lag_s, timezone,
