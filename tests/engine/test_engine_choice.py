@@ -33,6 +33,21 @@ def test_without_pyspark_the_cli_says_how_to_install_and_exits_2(monkeypatch, ca
     assert not (tmp_path / "a.duckdb.parquet").exists()  # nothing exported before the check
 
 
+@pytest.mark.parametrize("command", ["processes", "catalog", "triggers", "dependencies", "watering-holes"])
+def test_workspace_commands_take_engine_spark_and_say_how_to_install(monkeypatch, capsys, tmp_path, command):
+    """The workspace-wide analyses take --engine too; without pyspark, the same one line (exit 2)."""
+    from procatlas import cli
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setattr(sys, "argv", ["procatlas", command, "-w", str(tmp_path / "a.duckdb"), "--engine", "spark",
+                                      "--spark-master", "local[2]"])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: the Spark engine needs pyspark and sqlglot: pip install 'procatlas[spark]'")
+    assert not (tmp_path / "a.duckdb.parquet").exists()
+
+
 def test_env_engine_does_not_touch_ingest(monkeypatch, tmp_path):
     """$PROCATLAS_ENGINE=spark concerns analyses; ingest and info stay on the DuckDB workspace."""
     from procatlas import api
@@ -110,3 +125,16 @@ def test_parquet_export_is_partitioned_by_process_and_month(tmp_path):
         folder = parquet_for(ws)
         stamp = (folder / "_procatlas.json").stat().st_mtime_ns
         assert parquet_for(ws) == folder and (folder / "_procatlas.json").stat().st_mtime_ns == stamp
+
+
+def test_desc_list_order_slices_timezone_and_isodow():
+    out = _spark("SELECT list(a ORDER BY n DESC, a)[1:3] AS top FROM x GROUP BY g")
+    assert "SLICE(TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(n AS k0, a AS k1, a AS v)), (pa_l, pa_r) ->" in out
+    assert "WHEN pa_l.k0 < pa_r.k0 THEN 1 WHEN pa_l.k0 > pa_r.k0 THEN -1" in out  # DESC
+    assert "WHEN pa_l.k1 < pa_r.k1 THEN -1 WHEN pa_l.k1 > pa_r.k1 THEN 1" in out  # ASC
+    assert "WHEN pa_l.k0 IS NULL THEN 1" in out  # NULLs last, as DuckDB
+    assert out.endswith(", 1, (3) - (1) + 1) AS top FROM x GROUP BY g")
+    out = _spark("SELECT list(DISTINCT t ORDER BY t) AS ts FROM x GROUP BY g")
+    assert "TRANSFORM(ARRAY_SORT(COLLECT_SET(STRUCT(t AS k0, t AS v))), pa_s -> pa_s.v) AS ts" in out
+    out = _spark("SELECT hour(timezone(?, CAST(ts AS TIMESTAMPTZ))) AS h, isodow(ts) AS d FROM x")
+    assert "HOUR(FROM_UTC_TIMESTAMP(ts, ?)) AS h" in out and "WEEKDAY(ts) + 1 AS d" in out

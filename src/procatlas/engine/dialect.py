@@ -7,6 +7,7 @@ leaves wrong or unsupported, each so that both engines compute the same thing:
 - ``list(x ORDER BY k1, k2)`` (an ordered list aggregate): Spark's ``collect_list`` has no
   order, so the values are collected as structs ``(k1, k2, x)``, sorted, then projected; with
   a DESC key (or NULLS FIRST) the sort takes a comparator lambda (NULLs last, as in DuckDB);
+  ``list(DISTINCT x ORDER BY x)`` collects a set;
 - ``a[x:y]`` (a slice, both ends included): ``slice(a, x, y - x + 1)``;
 - ``a[i]`` with a non-literal index: DuckDB lists are 1-based, Spark arrays 0-based
   (sqlglot shifts literals and integer-typed indexes only);
@@ -55,10 +56,15 @@ def _ordered_list(node, exp):
     if not isinstance(order, exp.Order):
         return node
     value = order.this
+    collect = "COLLECT_LIST"
+    if isinstance(value, exp.Distinct) and len(value.expressions) == 1:
+        # list(DISTINCT x ORDER BY x): DuckDB requires the keys to be the value, so distinct
+        # structs are distinct values
+        value, collect = value.expressions[0], "COLLECT_SET"
     keys = [o.this for o in order.expressions]
     fields = [exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=k.copy()) for i, k in enumerate(keys)]
     fields.append(exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()))
-    collected = exp.Anonymous(this="COLLECT_LIST", expressions=[exp.Struct(expressions=fields)])
+    collected = exp.Anonymous(this=collect, expressions=[exp.Struct(expressions=fields)])
     lam = exp.Lambda(this=exp.Dot(this=exp.column("pa_s"), expression=exp.to_identifier("v")),
                      expressions=[exp.to_identifier("pa_s")])
     if any(o.args.get("desc") or o.args.get("nulls_first") for o in order.expressions):
@@ -113,7 +119,8 @@ def _rewrite(node, exp):
             length = exp.Add(this=exp.Sub(this=exp.Paren(this=index.expression.copy()),
                                           expression=exp.Paren(this=index.this.copy())),
                              expression=exp.Literal.number(1))
-            return exp.Anonymous(this="SLICE", expressions=[node.this, index.this.copy(), length])
+            inner = node.this.transform(lambda n: _rewrite(n, exp), copy=False)  # not revisited by transform
+            return exp.Anonymous(this="SLICE", expressions=[inner, index.this.copy(), length])
         if isinstance(index, exp.Literal) and _is_quantile_list(node.this, exp) and not index.meta.get("pa_shifted"):
             # quantile_cont(x, [p, q])[2]: sqlglot types quantiles as scalars and leaves the index
             shifted = exp.Literal.number(int(index.this) - 1)

@@ -20,13 +20,12 @@ from procatlas.workspace.core import Workspace
 ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
 
 EDGES_SQL = """
-WITH msg AS (
+WITH ppl AS (  -- participants of messages without a sender (every ordered pair of them is a tie)
+    SELECT mid, unnest(recipients) AS p FROM message WHERE sender IS NULL AND array_length(recipients) BETWEEN 2 AND 20
+), msg AS (
     SELECT sender AS a, unnest(recipients) AS b FROM message WHERE sender IS NOT NULL
     UNION ALL
-    SELECT x.a, x.b FROM (
-        SELECT unnest(recipients) AS a, recipients FROM message
-        WHERE sender IS NULL AND len(recipients) BETWEEN 2 AND 20) s,
-        LATERAL (SELECT s.a AS a, unnest(s.recipients) AS b) x
+    SELECT x.p, y.p FROM ppl x JOIN ppl y ON y.mid = x.mid
 ), ho AS (
     SELECT resource AS a, lead(resource) OVER (PARTITION BY eo.oid ORDER BY e.timestamp, e.eid) AS b
     FROM event e JOIN event_object eo ON eo.eid = e.eid WHERE e.resource IS NOT NULL

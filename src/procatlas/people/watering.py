@@ -94,7 +94,7 @@ def _formal_handovers(ws: Workspace) -> None:
 
 
 CANDIDATES_SQL = """
-WITH ref1 AS (SELECT DISTINCT mid, key, ts, unnest(refs) AS ref FROM wh_msg WHERE len(refs) > 0),
+WITH ref1 AS (SELECT DISTINCT mid, key, ts, unnest(refs) AS ref FROM wh_msg WHERE array_length(refs) > 0),
 side AS (
     -- groups on each side of a message: the sender's and the recipients' (all participants when
     -- the sender is unknown, as in simplicial e-mail data)
@@ -105,7 +105,7 @@ side AS (
     FROM ref1 r
     JOIN object o ON o.id = r.ref
     JOIN wh_ho h ON h.cid = o.oid
-         AND r.ts BETWEEN h.t1 - INTERVAL ({window} * 86400) SECOND AND h.t2 + INTERVAL ({window} * 86400) SECOND
+         AND r.ts BETWEEN h.t1 - INTERVAL {window_us} MICROSECOND AND h.t2 + INTERVAL {window_us} MICROSECOND
     WHERE EXISTS (SELECT 1 FROM side a JOIN side b ON a.mid = b.mid
                   WHERE a.mid = r.mid AND h.g1 <> h.g2
                     AND ((a.grp = h.g1 AND b.grp = h.g2) OR (a.grp = h.g2 AND b.grp = h.g1))
@@ -113,15 +113,15 @@ side AS (
                     AND (NOT b.is_sender))
 ), msg_informal AS (
     SELECT m.mid, m.key,
-           CASE WHEN len(coalesce(m.refs, [])) = 0 THEN 1.0
-                ELSE 1.0 - (SELECT count(*) FROM formal f WHERE f.mid = m.mid) / len(list_distinct(m.refs)) END AS informal
+           CASE WHEN array_length(coalesce(m.refs, [])) = 0 THEN 1.0
+                ELSE 1.0 - (SELECT count(*) FROM formal f WHERE f.mid = m.mid) / array_length(list_distinct(m.refs)) END AS informal
     FROM wh_msg m
 )
 SELECT m.key, any_value(m.kind) AS kind, mode(m.kind) AS main_kind, count(*) AS messages,
        count(DISTINCT date_trunc('week', m.ts)) AS weeks_active,
        min(m.ts) AS first_ts, max(m.ts) AS last_ts,
        sum(i.informal) / count(*) AS informal_share,
-       count(DISTINCT m.refs) FILTER (WHERE len(m.refs) > 0) AS ref_sets
+       count(DISTINCT m.refs) FILTER (WHERE array_length(m.refs) > 0) AS ref_sets
 FROM wh_msg m JOIN msg_informal i USING (mid)
 GROUP BY m.key
 HAVING count(*) >= ?
@@ -145,7 +145,8 @@ def watering_holes(ws: Workspace, *, top: int | None = None, criteria: Criteria 
     total = int(ws.scalar("SELECT count(*) FROM message"))
     _tables(ws)
     _formal_handovers(ws)
-    ws.execute("CREATE OR REPLACE TEMP TABLE wh_cand AS " + CANDIDATES_SQL.format(window=float(c.window_days)),
+    window_us = round(c.window_days * 86400e6)
+    ws.execute("CREATE OR REPLACE TEMP TABLE wh_cand AS " + CANDIDATES_SQL.format(window_us=window_us),
                [c.min_messages])
     part: dict[str, dict[str, tuple[float, int]]] = {}
     for key, grp, w, n in ws.rows(GROUPS_SQL):
