@@ -49,8 +49,10 @@ ORDER BY agg.links DESC, agg.st, agg.tt
 # type (o2o link either way, or a shared event) that involves no object of b's type and came
 # after b's previous step: the step q that b waited for.  Ties over several related objects
 # keep direct (o2o) relations when there are any.
-ENABLING_SQL = """
-CREATE TEMP TABLE {t} AS
+# the related objects of each object, and the events of related objects each type may wait
+# for: temporary tables, as both are read twice below (Spark would compute a CTE twice)
+RELATED_SQL = """
+CREATE TEMP TABLE {t}_relt AS
 WITH rel AS (
     SELECT b, a, max(direct) AS direct FROM (
         SELECT source_oid AS b, target_oid AS a, 1 AS direct FROM object_object
@@ -64,12 +66,21 @@ relt AS (
       AND oa.type IN (SELECT type FROM {role} WHERE role <> 'master data')
     -- an object related to very many objects of one type (an employee to thousands of items)
     -- does not wait for any one of them: such hub relations are left out
-    QUALIFY count(*) OVER (PARTITION BY rel.b, oa.type) <= {max_related}),
-pairs AS (SELECT DISTINCT atype, btype FROM relt),
-evtypes AS (SELECT DISTINCT eid, type FROM {eo}),
-evt AS (
-    SELECT ev.oid, ev.eid, ev.ts, ev.activity, pairs.btype FROM {ev} ev JOIN pairs ON pairs.atype = ev.type
-    ANTI JOIN evtypes et ON et.eid = ev.eid AND et.type = pairs.btype),
+    QUALIFY count(*) OVER (PARTITION BY rel.b, oa.type) <= {max_related})
+SELECT * FROM relt
+"""
+
+TARGETS_SQL = """
+CREATE TEMP TABLE {t}_evt AS
+WITH pairs AS (SELECT DISTINCT atype, btype FROM {t}_relt),
+evtypes AS (SELECT DISTINCT eid, type FROM {eo})
+SELECT ev.oid, ev.eid, ev.ts, ev.activity, pairs.btype FROM {ev} ev JOIN pairs ON pairs.atype = ev.type
+ANTI JOIN evtypes et ON et.eid = ev.eid AND et.type = pairs.btype
+"""
+
+ENABLING_SQL = """
+CREATE TEMP TABLE {t} AS
+WITH relt AS (SELECT * FROM {t}_relt), evt AS (SELECT * FROM {t}_evt),
 cand AS (
     SELECT ev.oid AS b, ev.type AS btype, ev.eid, ev.ts, ev.activity, ev.rn, ev.prev_ts, relt.a, relt.atype,
            relt.direct
@@ -180,8 +191,13 @@ def enabling(ws: Workspace, tables: ObjectTables, name: str, max_related: int = 
     Objects related to more than ``max_related`` objects of one type are not searched for the
     step they waited for among those (a hub: a resource modelled as an object, a product).
     """
-    ws.execute(ENABLING_SQL.format(t=name, eo=tables.eo, ev=tables.ev, role=tables.role,
-                                   max_related=int(max_related)))
+    names = dict(t=name, eo=tables.eo, ev=tables.ev, role=tables.role, max_related=int(max_related))
+    try:
+        for sql in (RELATED_SQL, TARGETS_SQL, ENABLING_SQL):
+            ws.execute(sql.format(**names))
+    finally:
+        for part in ("evt", "relt"):
+            ws.execute(f"DROP TABLE IF EXISTS {name}_{part}")
     return name
 
 
