@@ -127,7 +127,7 @@ def test_parquet_export_is_partitioned_by_process_and_month(tmp_path):
         assert parquet_for(ws) == folder and (folder / "_procatlas.json").stat().st_mtime_ns == stamp
 
 
-def test_desc_list_order_slices_timezone_and_isodow():
+def test_desc_list_order_distinct_lists_and_slices():
     out = _spark("SELECT list(a ORDER BY n DESC, a)[1:3] AS top FROM x GROUP BY g")
     assert "SLICE(TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(n AS k0, a AS k1, a AS v)), (pa_l, pa_r) ->" in out
     assert "WHEN pa_l.k0 < pa_r.k0 THEN 1 WHEN pa_l.k0 > pa_r.k0 THEN -1" in out  # DESC
@@ -136,5 +136,3 @@ def test_desc_list_order_slices_timezone_and_isodow():
     assert out.endswith(", 1, (3) - (1) + 1) AS top FROM x GROUP BY g")
     out = _spark("SELECT list(DISTINCT t ORDER BY t) AS ts FROM x GROUP BY g")
     assert "TRANSFORM(ARRAY_SORT(COLLECT_SET(STRUCT(t AS k0, t AS v))), pa_s -> pa_s.v) AS ts" in out
-    out = _spark("SELECT hour(timezone(?, CAST(ts AS TIMESTAMPTZ))) AS h, isodow(ts) AS d FROM x")
-    assert "HOUR(FROM_UTC_TIMESTAMP(ts, ?)) AS h" in out and "WEEKDAY(ts) + 1 AS d" in out

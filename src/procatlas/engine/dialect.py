@@ -17,8 +17,6 @@ leaves wrong or unsupported, each so that both engines compute the same thing:
 - ``list_select(names, codes)``: ``transform(codes, c -> names[c - 1])``;
 - ``min(x, n)`` (the n smallest as a list): ``slice(array_sort(collect_list(x)), 1, n)``;
 - ``regexp_matches(s, p, 'i')``: ``s RLIKE concat('(?i)', p)`` (sqlglot drops the flag);
-- ``timezone(zone, CAST(ts AS TIMESTAMPTZ))`` (UTC to wall-clock time): ``from_utc_timestamp(ts, zone)``;
-- ``isodow(ts)``: ``weekday(ts) + 1`` (sqlglot's translation counts from Sunday);
 - ``mode(x)``: ``mode(x, true)`` (deterministic on ties: the smallest value);
 - JSON paths computed at run time: DuckDB's ``$."key"`` becomes Spark's ``$['key']``;
 - ``HAVING agg ... ORDER BY agg``: the ORDER BY aggregate becomes a hidden output column;
@@ -166,18 +164,6 @@ def _rewrite(node, exp):
         node.set("expression", exp.Anonymous(this="REGEXP_REPLACE", expressions=[
             node.expression.copy(), exp.Literal.string(r'^\$\."(.*)"$'), exp.Literal.string(r"\$['$1']")]))
         return node
-    if (isinstance(node, exp.Anonymous) and str(node.this).upper() == "TIMEZONE" and len(node.expressions) == 2
-            and isinstance(node.expressions[1], exp.Cast) and node.expressions[1].to.this == exp.DataType.Type.TIMESTAMPTZ):
-        # timezone(zone, CAST(ts AS TIMESTAMPTZ)): a UTC timestamp as wall-clock time in zone (both
-        # sessions run in UTC)
-        zone, cast = node.expressions
-        return exp.Anonymous(this="FROM_UTC_TIMESTAMP", expressions=[cast.this.copy(), zone.copy()])
-    if isinstance(node, exp.DayOfWeekIso):
-        # isodow: Monday 1 .. Sunday 7; Spark's weekday() is Monday 0 .. Sunday 6
-        return exp.Add(this=exp.Anonymous(this="WEEKDAY", expressions=[node.this.copy()]),
-                       expression=exp.Literal.number(1))
-    if isinstance(node, exp.Mode):
-        return exp.Anonymous(this="MODE", expressions=[node.this, exp.true()])
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TIMEZONE" and len(node.expressions) == 2:
         zone, value = node.expressions
         aware = isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.TIMESTAMPTZ)
