@@ -164,6 +164,8 @@ def _rewrite(node, exp):
         node.set("expression", exp.Anonymous(this="REGEXP_REPLACE", expressions=[
             node.expression.copy(), exp.Literal.string(r'^\$\."(.*)"$'), exp.Literal.string(r"\$['$1']")]))
         return node
+    if isinstance(node, exp.Mode):
+        return exp.Anonymous(this="MODE", expressions=[node.this, exp.true()])
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TIMEZONE" and len(node.expressions) == 2:
         zone, value = node.expressions
         aware = isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.TIMESTAMPTZ)
