@@ -449,25 +449,3 @@ def test_workspace_commands_on_spark_equal_duckdb(company, command, capsys):
     app([command, "-w", str(ws.path), "-f", "json", "--engine", "spark", "--spark-master", "local[2]",
          "--spark-data", str(pq)], standalone_mode=False)
     _same_json(duck[command], json.loads(capsys.readouterr().out), command)
-
-
-@pytest.mark.parametrize("files", [
-    ["arbenson__ScHoLP-Tutorial/email-Enron/email-Enron-simplices.txt"],
-    ["AashwinS05__Social-Network-Analysis/email-Eu-core-department-labels.txt",
-     "AashwinS05__Social-Network-Analysis/email-Eu-core.txt"]], ids=["enron", "eu-core"])
-def test_watering_holes_and_brokers_equal_on_real_messages(folder, spark, files):
-    """Enron e-mails (participants without a sender: pairwise ties, recurring participant sets)
-    and the Eu-core e-mail network with 42 departments (brokers across groups)."""
-    name = files[0].split("/")[1].split("-")[1].lower()
-    ws = Workspace(folder / f"{name}.duckdb")
-    api.ingest([data_file(f) for f in files], workspace=ws)
-    pq = folder / f"{name}.parquet"
-    export_for_spark(ws, pq)
-    from procatlas.people import watering_holes
-    duck = watering_holes(ws, top=5)
-    with SparkWorkspace(pq, session=spark) as sw:
-        spark_ = watering_holes(sw, top=5)
-    assert duck.messages > 10_000 and len(duck.graph_edges) > 1000 and duck.brokers
-    _same_json(duck.to_dict(), spark_.to_dict(), name)
-    _same_json([list(duck.graph_nodes), list(duck.graph_edges)], [list(spark_.graph_nodes), list(spark_.graph_edges)])
-    ws.close()
