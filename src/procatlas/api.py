@@ -148,7 +148,8 @@ def watering_holes(*, workspace: PathLike | Workspace | None = None, top: int | 
     >>> [h.venue for h in holes]  # doctest: +SKIP
     """
     with _use(workspace, read_only=True, engine=engine, spark_master=spark_master, spark_data=spark_data) as ws:
-        result = ws.watering_holes(top=top, **criteria)
+        from procatlas.people import Criteria, watering_holes as find
+        result = find(ws, top=top, criteria=Criteria(**criteria) if criteria else None)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
         (Path(out) / "people.svg").write_text(result.to_svg(), encoding="utf-8")

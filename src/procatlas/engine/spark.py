@@ -286,11 +286,6 @@ class SparkWorkspace(SqlRows):
         from procatlas.people import people_report
         return people_report(self, process, level=level, missing=missing)
 
-    def watering_holes(self, *, top: int | None = None, **criteria: Any):
-        """Watering holes and brokers (:func:`procatlas.people.watering_holes`) on Spark."""
-        from procatlas.people import Criteria, watering_holes
-        return watering_holes(self, top=top, criteria=Criteria(**criteria) if criteria else None)
-
     def close(self) -> None:
         with self._lock:
             for name in list(self._temp):
