@@ -106,6 +106,12 @@ def _is_quantile_list(node, exp) -> bool:
 
 
 def _rewrite(node, exp):
+    if (isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Anonymous)
+            and str(node.expression.this).upper() == "TO_MONTHS" and len(node.expression.expressions) == 1):
+        # t +/- to_months(n) (DuckDB's month interval): add_months(t, +/-n)
+        n = node.expression.expressions[0].copy()
+        return exp.Anonymous(this="ADD_MONTHS", expressions=[
+            node.this.copy(), n if isinstance(node, exp.Add) else exp.Neg(this=exp.Paren(this=n))])
     from sqlglot.optimizer.annotate_types import annotate_types
 
     if isinstance(node, exp.ArrayAgg):

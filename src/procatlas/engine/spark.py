@@ -78,7 +78,11 @@ def spark_session(master: str | None = None):
                    .config("spark.sql.session.timeZone", "UTC")
                    .config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-                   .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true"))
+                   .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
+                   # the exception detectors fill one table by a dozen INSERTs (a union of as many
+                   # parts, each with the plan of its query): inferring constraints through that
+                   # union took minutes of planning, or the whole driver heap, for a few thousand rows
+                   .config("spark.sql.constraintPropagation.enabled", "false"))
         if master.startswith("local"):
             cores = os.cpu_count() or 2
             builder = (builder.config("spark.ui.enabled", "false")
@@ -133,7 +137,6 @@ class SparkWorkspace(SqlRows):
         self.process_filter = process
         self._lock = threading.RLock()
         self._temp: dict[str, Any] = {}
-        self._parts: dict[str, list] = {}
         self._trace = os.environ.get("PROCATLAS_TRACE_SQL", "") not in ("", "0")
         self._register_tables()
 
@@ -242,31 +245,17 @@ class SparkWorkspace(SqlRows):
         return self._temp[name]
 
     def _store(self, name: str, df) -> None:
-        from pyspark import StorageLevel
-        df = df.persist(StorageLevel.MEMORY_AND_DISK)
-        df.count()  # materialise now: later statements read it several times, and must see one result
+        df = _materialised(df)
         df.createOrReplaceTempView(name)
-        for part in [self._temp.get(name), *self._parts.pop(name, [])]:
-            if part is not None:
-                part.unpersist()
         self._temp[name] = df
 
     def _append(self, name: str, old, rows) -> None:
-        """Inserted rows are materialised on their own; the table is the union of its parts
-        (re-materialising the whole table at every INSERT would copy it once per detector)."""
-        from pyspark import StorageLevel
-        rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
-        rows.count()
-        table = old.unionAll(rows)
-        table.createOrReplaceTempView(name)
-        self._temp[name] = table
-        self._parts.setdefault(name, []).append(rows)
+        """The table with the inserted rows, stored anew (its lineage cut, see :func:`_materialised`)."""
+        self._store(name, old.unionAll(rows))
 
     def _drop(self, name: str) -> None:
-        df = self._temp.pop(name, None)
-        for part in [df, *self._parts.pop(name, [])]:
-            if part is not None:
-                part.unpersist()
+        # a checkpoint's blocks are freed by Spark's cleaner once nothing refers to the DataFrame
+        self._temp.pop(name, None)
         self.spark.catalog.dropTempView(name)
 
     def arrow(self, sql: str, params: list | tuple | None = None) -> pa.Table:
@@ -304,6 +293,16 @@ class SparkEngine(DuckDBEngine):
 
     def __init__(self, workspace: SparkWorkspace):
         super().__init__(workspace)
+
+
+def _materialised(df):
+    """``df`` computed now (later statements read it several times and must see one result), with
+    its lineage cut: a temporary table read by the next statement is a scan of stored blocks, not
+    the plan of every statement that built it.  Persisting alone keeps that plan, and a table filled
+    by a dozen INSERTs (the exception detectors) then made Spark's planner and broadcast estimates
+    work on the plans of all of them: minutes, or an exhausted driver heap, for a few thousand rows."""
+    from pyspark import StorageLevel
+    return df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
 
 
 def _temporary(tree, exp) -> bool:

@@ -18,7 +18,7 @@ _TIMING = ("long_wait", "sla_breach")
 _PERIODS = """
 WITH c AS (SELECT cid, date_trunc('month', first_ts) AS m FROM {cases}),
      r AS (SELECT min(m) AS lo, max(m) AS hi FROM c),
-     w AS (SELECT c.cid, c.m - to_months(o) AS s, len FROM c, range(2, ? + 1) t(len), range(0, ?) u(o) WHERE o < len)
+     w AS (SELECT c.cid, c.m - to_months(o) AS s, len FROM c, unnest(range(2, {months} + 1)) t(len), unnest(range(0, {months})) u(o) WHERE o < len)
 SELECT 'period', strftime(s, '%Y-%m') || '..' || strftime(s + to_months(len - 1), '%Y-%m'), cid
 FROM w, r WHERE s >= r.lo AND s + to_months(len - 1) <= r.hi
 """
@@ -60,7 +60,8 @@ SELECT 'attribute', key || '=' || value, cid FROM kv WHERE key IN (SELECT key FR
   -- activity again: co-occurrence there is structural, like at activity locations
   AND key NOT IN (SELECT key FROM ekeys WHERE pairs <= acts)
   -- attributes the detectors report as an exception's own detail (reason=..., result=...) are symptoms
-  AND key NOT IN (SELECT DISTINCT split_part(unnest(string_split(detail, ', ')), '=', 1) FROM {ex} WHERE detail IS NOT NULL)
+  AND key NOT IN (SELECT DISTINCT split_part(part, '=', 1)
+                  FROM (SELECT unnest(string_split(detail, ', ')) AS part FROM {ex} WHERE detail IS NOT NULL))
 """
 
 
@@ -148,8 +149,8 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
             parts.append(_ATTRIBUTES.format(**fmt))
             params.append(s.hotspot_max_attribute_values)
         if s.hotspot_period_months >= 2:
-            parts.append(_PERIODS.format(**fmt))
-            params += [s.hotspot_period_months, s.hotspot_period_months]
+            # an integer in the text: Spark binds no parameters inside a table function's arguments
+            parts.append(_PERIODS.format(**fmt, months=int(s.hotspot_period_months)))
         ws.execute(f"CREATE TEMP TABLE {lm} AS SELECT * FROM ("
                    + " UNION ALL ".join(f"({p})" for p in parts) + ") u(kind, value, cid)", params)
         ws.execute(f"""CREATE OR REPLACE TEMP TABLE {ct}_n AS
@@ -296,7 +297,9 @@ def _drop_views(ws, ct: str, st: str, s: ExceptionSettings) -> int:
             SELECT cid, 'resource' AS kind, resource AS who, type FROM p WHERE resource IS NOT NULL
             UNION SELECT cid, 'group', grp, type FROM p WHERE grp IS NOT NULL""")
         before = ws.scalar(f"SELECT count(*) FROM {ct}")
-        ws.execute(f"DELETE FROM {ct} WHERE (cid, {key}) IN (SELECT (cid, kind) FROM {ct}_v)")
+        # one text key, not a (cid, kind) row: Spark has no row-valued IN subquery
+        ws.execute(f"""DELETE FROM {ct} WHERE CAST(cid AS VARCHAR) || '#' || {key}
+                       IN (SELECT CAST(cid AS VARCHAR) || '#' || kind FROM {ct}_v)""")
         return before - ws.scalar(f"SELECT count(*) FROM {ct}")
     finally:
         ws.execute(f"DROP TABLE IF EXISTS {ct}_v")
