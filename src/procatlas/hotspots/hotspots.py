@@ -29,7 +29,9 @@ _LOCATIONS = {
     "edge": "SELECT DISTINCT 'edge', activity || ' -> ' || next_activity, cid FROM {st} WHERE next_activity IS NOT NULL",
     "resource": "SELECT DISTINCT 'resource', resource, cid FROM {st} WHERE resource IS NOT NULL",
     "group": "SELECT DISTINCT 'group', grp, cid FROM {st} WHERE grp IS NOT NULL",
-    "week": "SELECT 'week', strftime(first_ts, '%G-W%V'), cid FROM {cases}",
+    # the ISO week (strftime's %G-W%V) from its Thursday: Spark refuses week-based date patterns
+    "week": """SELECT 'week', CAST(year(th) AS VARCHAR) || '-W' || lpad(CAST((dayofyear(th) - 1) // 7 + 1 AS VARCHAR), 2, '0'), cid
+               FROM (SELECT cid, CAST(first_ts AS DATE) + CAST(4 - isodow(first_ts) AS INTEGER) AS th FROM {cases})""",
     "month": "SELECT 'month', strftime(first_ts, '%Y-%m'), cid FROM {cases}",
 }
 
@@ -205,12 +207,13 @@ def find(d, s: ExceptionSettings) -> tuple[list[Hotspot], int, list[str]]:
                  LEFT JOIN {ct}_wm w ON w.cid = lm.cid AND w.kind = lm.kind AND w.who = lm.value
             WHERE lm.kind NOT IN ('activity', 'edge')
             UNION ALL
-            SELECT lm.kind, lm.value, lm.cid, count(DISTINCT ct.type) AS k
+            SELECT lm.kind, lm.value, lm.cid, count(DISTINCT CASE WHEN y.type IS NULL THEN ct.type END) AS k
             FROM {lm} lm LEFT JOIN {ct} ct ON ct.cid = lm.cid
                  AND NOT (lm.kind = 'activity' AND (ct.activity = lm.value OR ct.target = lm.value))
                  AND NOT (lm.kind = 'edge' AND ct.activity || ' -> ' || coalesce(ct.target, '') = lm.value)
-                 AND NOT EXISTS (SELECT 1 FROM {lm}_sym y WHERE y.kind = lm.kind AND y.value = lm.value
-                                 AND y.type = ct.type)
+                 -- a type that is a symptom of the location does not count (a join, not a correlated
+                 -- NOT EXISTS in the join condition: Spark refuses those)
+                 LEFT JOIN {lm}_sym y ON y.kind = lm.kind AND y.value = lm.value AND y.type = ct.type
             WHERE lm.kind IN ('activity', 'edge')
             GROUP BY ALL""")
         median = ws.scalar(f"SELECT median(duration_s) FROM {fmt['cases']} WHERE cid NOT IN (SELECT cid FROM {ct})")
