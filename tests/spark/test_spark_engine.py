@@ -181,6 +181,16 @@ def test_exceptions_equal(engines, process):
     assert_same(d.table, s.table, ordered=False)
 
 
+def test_hotspots_equal(engines):
+    """Hot spots read the exception table the detectors fill by a dozen INSERTs: on Spark that
+    table is stored with its lineage cut, or planning it took minutes and the driver's heap."""
+    ws, sw = engines("receipt")
+    d, s = ws.process("receipt").hotspots().to_dict(), sw.process("receipt").hotspots().to_dict()
+    assert len(d["hotspots"]) == 4 and d["candidates"] == 824
+    _same_json(d["hotspots"], s["hotspots"])
+    assert (d["candidates"], d["notes"]) == (s["candidates"], s["notes"])
+
+
 @pytest.mark.parametrize("process", ["receipt", "helpdesk", "bpic2012"])
 def test_kpis_equal(engines, process):
     from procatlas.metrics.run import metrics

@@ -396,7 +396,7 @@ def _describe(d, fmt, kind, value, n, k, rate, base, lift, p, q, impact, s: Exce
         here_t AS (SELECT type, count(DISTINCT cid) AS c FROM {fmt['ct']} WHERE cid IN (SELECT cid FROM here)
                    AND type NOT IN (SELECT type FROM {fmt['lm']}_sym WHERE kind = ? AND value = ?) GROUP BY type),
         al AS (SELECT type, count(DISTINCT cid) AS c FROM {fmt['ct']} GROUP BY type)
-        SELECT here_t.type, here_t.c, al.c FROM here_t JOIN al USING (type) ORDER BY here_t.c DESC""",
+        SELECT here_t.type, here_t.c, al.c FROM here_t JOIN al USING (type) ORDER BY here_t.c DESC, here_t.type""",
                    [*params, kind, value])
     involved = [(t, c, (c / n) / (a / total)) for t, c, a in typ if c >= 2 and (c / n) / (a / total) >= s.hotspot_type_lift]
     if len(involved) < 2:
