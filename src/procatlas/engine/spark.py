@@ -6,7 +6,8 @@ DuckDB workspace, translated by :mod:`procatlas.engine.dialect`.  Because it has
 workspace's interface, the analysis packages (discovery, exception detectors, KPI catalog,
 handover networks) run on it unchanged:
 
-- ``CREATE TEMP TABLE t AS SELECT ...`` becomes a cached, materialised temporary view;
+- ``CREATE TEMP TABLE t AS SELECT ...`` becomes a temporary view of its result, computed at once and stored
+  with its lineage cut (:func:`_materialised`);
 - ``CREATE TEMP TABLE t (columns)`` an empty view with that schema;
 - ``INSERT INTO t SELECT ...`` and ``DELETE FROM t WHERE ...`` replace the view of a temporary
   table by its union with the new rows / by the rows kept (temporary tables only);
