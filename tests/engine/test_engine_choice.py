@@ -136,3 +136,9 @@ def test_desc_list_order_distinct_lists_and_slices():
     assert out.endswith(", 1, (3) - (1) + 1) AS top FROM x GROUP BY g")
     out = _spark("SELECT list(DISTINCT t ORDER BY t) AS ts FROM x GROUP BY g")
     assert "TRANSFORM(ARRAY_SORT(COLLECT_SET(STRUCT(t AS k0, t AS v))), pa_s -> pa_s.v) AS ts" in out
+
+
+def test_month_arithmetic_is_add_months_on_spark():
+    from procatlas.engine.dialect import to_spark
+    assert to_spark("SELECT m - to_months(o), m + to_months(2) FROM c") == \
+        "SELECT ADD_MONTHS(m, -(o)), ADD_MONTHS(m, 2) FROM c"

@@ -29,7 +29,8 @@ leaves wrong or unsupported, each so that both engines compute the same thing:
 - ``isodow(d)`` (Monday 1 .. Sunday 7): ``weekday(d) + 1`` (sqlglot's ``dayofweek(d) % 7 + 1``
   counts from Saturday);
 - ``epoch(t)`` (seconds with the fraction, DOUBLE): ``unix_micros(t) / 1e6`` (Spark's
-  ``unix_timestamp`` drops the fraction); ``epoch_us(t)``: ``unix_micros(t)``.
+  ``unix_timestamp`` drops the fraction); ``epoch_us(t)``: ``unix_micros(t)``;
+- ``t +/- to_months(n)``: ``add_months(t, +/-n)``.
 """
 
 from __future__ import annotations
@@ -106,14 +107,14 @@ def _is_quantile_list(node, exp) -> bool:
 
 
 def _rewrite(node, exp):
+    from sqlglot.optimizer.annotate_types import annotate_types
+
     if (isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Anonymous)
             and str(node.expression.this).upper() == "TO_MONTHS" and len(node.expression.expressions) == 1):
         # t +/- to_months(n) (DuckDB's month interval): add_months(t, +/-n)
         n = node.expression.expressions[0].copy()
         return exp.Anonymous(this="ADD_MONTHS", expressions=[
             node.this.copy(), n if isinstance(node, exp.Add) else exp.Neg(this=exp.Paren(this=n))])
-    from sqlglot.optimizer.annotate_types import annotate_types
-
     if isinstance(node, exp.ArrayAgg):
         return _ordered_list(node, exp)
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
