@@ -449,8 +449,7 @@ def test_company_results_are_not_empty(company):
     assert holes["watering_holes"] and holes["brokers"] and holes["candidates"] > 10
 
 
-# watering-holes is left out: its formal-handover test (a correlated EXISTS two levels deep) does
-# not run on Spark yet (docs/scale.md)
+# watering-holes: its own tests at the end of the module
 @pytest.mark.parametrize("command", ["processes", "catalog", "triggers", "dependencies"])
 def test_workspace_commands_on_spark_equal_duckdb(company, command, capsys):
     """`procatlas COMMAND --engine spark` prints what DuckDB computes (the same SQL, transpiled)."""
@@ -461,3 +460,75 @@ def test_workspace_commands_on_spark_equal_duckdb(company, command, capsys):
     app([command, "-w", str(ws.path), "-f", "json", "--engine", "spark", "--spark-master", "local[2]",
          "--spark-data", str(pq)], standalone_mode=False)
     _same_json(duck[command], json.loads(capsys.readouterr().out), command)
+
+
+# -- watering holes on Spark: the demo company and real e-mail data ---------------------------------
+
+def test_watering_holes_on_spark_equal_duckdb(company, folder, capsys):
+    """`watering-holes --engine spark` on the demo company: the planted holes with the same groups,
+    people, scores, informal shares (formal handovers explain part of the coffee's messages) and
+    referenced cases as DuckDB; near misses and brokers too."""
+    import json
+
+    from procatlas.cli import app
+    ws, pq, duck = company
+    truth = json.loads((folder / "company" / "ground_truth.json").read_text())
+    d = duck["watering-holes"]
+    assert [h["venue"] for h in d["watering_holes"]] == [h["venue"] for h in truth["watering_holes"]]
+    assert [set(h["groups"]) for h in d["watering_holes"]] == [set(h["groups"]) for h in truth["watering_holes"]]
+    assert all(0.5 < h["informal_share"] < 1 and h["cases"] > 0 for h in d["watering_holes"])
+    app(["watering-holes", "-w", str(ws.path), "-f", "json", "--engine", "spark", "--spark-master", "local[2]",
+         "--spark-data", str(pq)], standalone_mode=False)
+    _same_json(d, json.loads(capsys.readouterr().out), "watering-holes")
+
+
+class _Recording:
+    """A workspace (either engine) that keeps the rows each query returned: the candidates table
+    ``watering_holes`` reads (every venue's messages, weeks, informal share) before ranking."""
+
+    def __init__(self, ws):
+        self.ws, self.seen = ws, {}
+
+    def __getattr__(self, name):
+        return getattr(self.ws, name)
+
+    def rows(self, sql, params=None):
+        out = self.ws.rows(sql, params)
+        self.seen[" ".join(sql.split())] = out
+        return out
+
+
+MAIL = {  # real e-mail data, messages only: (files, candidates, messages)
+    "enron": (["arbenson__ScHoLP-Tutorial/email-Enron/email-Enron-simplices.txt"], 265, 10883),
+    "eu-core": (["AashwinS05__Social-Network-Analysis/email-Eu-core-department-labels.txt",
+                 "AashwinS05__Social-Network-Analysis/email-Eu-core.txt"], 0, 25571),
+}
+
+
+@pytest.mark.parametrize("name", MAIL)
+def test_watering_holes_on_real_mail_equal_duckdb(folder, spark, name):
+    """Enron (sender-less e-mails with times: 265 recurring groups of people are candidates) and
+    email-Eu-core (static edges, 42 departments: the brokers): a workspace without events, whose
+    Parquet export Spark reads; candidates, brokers (betweenness, roles) and graph equal DuckDB's."""
+    from procatlas.people import watering_holes
+    files, candidates, messages = MAIL[name]
+    with Workspace(folder / f"{name}.duckdb") as ws:
+        api.ingest([data_file(f) for f in files], workspace=ws)
+        export_for_spark(ws, folder / f"{name}.parquet")
+        duck = _Recording(ws)
+        dr = watering_holes(duck, top=5)
+    with SparkWorkspace(folder / f"{name}.parquet", session=spark) as sw:
+        on_spark = _Recording(sw)
+        sr = watering_holes(on_spark, top=5)
+    d, s = dr.to_dict(), sr.to_dict()
+    assert (d["candidates"], d["messages"]) == (candidates, messages)
+    cand = duck.seen["SELECT * FROM wh_cand"]
+    assert len(cand) == candidates and all(r[3] >= 8 for r in cand)  # messages of each candidate
+    key = lambda r: r[0]  # noqa: E731 - venue
+    for x, y in zip(sorted(cand, key=key), sorted(on_spark.seen["SELECT * FROM wh_cand"], key=key), strict=True):
+        assert all(_close(a, b) for a, b in zip(x, y)), (x, y)
+    if name == "eu-core":  # the bridge between departments of tests/people
+        assert d["brokers"][0]["person"] == "160" and d["brokers"][0]["cross_group_betweenness"] > 0
+    assert len(dr.graph_edges) > 1000  # the people graph: who wrote to whom, how often
+    _same_json(d, s, name)
+    assert (dr.graph_nodes, dr.graph_edges) == (sr.graph_nodes, sr.graph_edges)

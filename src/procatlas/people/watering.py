@@ -95,22 +95,28 @@ def _formal_handovers(ws: Workspace) -> None:
 
 CANDIDATES_SQL = """
 WITH ref1 AS (SELECT DISTINCT mid, key, ts, unnest(refs) AS ref FROM wh_msg WHERE array_length(refs) > 0),
-side AS (
+near AS (
+    -- each case reference of a message next to each cross-group handover of that case in the window
+    SELECT r.mid, r.ref, least(h.g1, h.g2) AS g_lo, greatest(h.g1, h.g2) AS g_hi
+    FROM ref1 r
+    JOIN object o ON o.id = r.ref
+    JOIN wh_ho h ON h.cid = o.oid AND h.g1 <> h.g2
+         AND r.ts BETWEEN h.t1 - INTERVAL {window_us} MICROSECOND AND h.t2 + INTERVAL {window_us} MICROSECOND
+), side AS (
     -- groups on each side of a message: the sender's and the recipients' (all participants when
     -- the sender is unknown, as in simplicial e-mail data)
     SELECT p.mid, g.grp, p.is_sender FROM wh_part p JOIN wh_ctx g ON g.key = p.key AND g.person = p.person
-    WHERE p.mid IN (SELECT mid FROM ref1)
+    WHERE p.mid IN (SELECT mid FROM near)
+), pairs AS (
+    -- the pairs of groups a message connects: a on the sending side (any participant when the
+    -- sender is unknown), b a recipient, in different groups; unordered, as a handover between
+    -- the two groups in either direction makes the reference formal
+    SELECT DISTINCT a.mid, least(a.grp, b.grp) AS g_lo, greatest(a.grp, b.grp) AS g_hi
+    FROM side a JOIN side b ON b.mid = a.mid JOIN wh_msg s ON s.mid = a.mid
+    WHERE (a.is_sender OR s.sender IS NULL) AND NOT b.is_sender AND a.grp <> b.grp
 ), formal AS (
-    SELECT DISTINCT r.mid, r.ref
-    FROM ref1 r
-    JOIN object o ON o.id = r.ref
-    JOIN wh_ho h ON h.cid = o.oid
-         AND r.ts BETWEEN h.t1 - INTERVAL {window_us} MICROSECOND AND h.t2 + INTERVAL {window_us} MICROSECOND
-    WHERE EXISTS (SELECT 1 FROM side a JOIN side b ON a.mid = b.mid
-                  WHERE a.mid = r.mid AND h.g1 <> h.g2
-                    AND ((a.grp = h.g1 AND b.grp = h.g2) OR (a.grp = h.g2 AND b.grp = h.g1))
-                    AND (a.is_sender OR NOT EXISTS (SELECT 1 FROM wh_msg s WHERE s.mid = r.mid AND s.sender IS NOT NULL))
-                    AND (NOT b.is_sender))
+    -- a join, not a correlated EXISTS: Spark resolves no column two query levels up
+    SELECT DISTINCT n.mid, n.ref FROM near n JOIN pairs p USING (mid, g_lo, g_hi)
 ), msg_informal AS (
     SELECT m.mid, m.key,
            CASE WHEN array_length(coalesce(m.refs, [])) = 0 THEN 1.0
@@ -157,7 +163,8 @@ def watering_holes(ws: Workspace, *, top: int | None = None, criteria: Criteria 
     for key, _kind, kind, messages, weeks, first, last, informal, _refsets in ws.rows("SELECT * FROM wh_cand"):
         groups = part.get(key, {})
         total_w = sum(w for w, _ in groups.values()) or 1.0
-        ordered = sorted(groups.items(), key=lambda kv: -kv[1][0])
+        # largest participation first; equal ones by name (the query's row order differs by engine and run)
+        ordered = sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[0]))
         shares = [w / total_w for _, (w, _) in ordered]
         second = shares[1] if len(shares) > 1 else 0.0
         h = _entropy(shares)
