@@ -127,6 +127,43 @@ def test_parquet_export_is_partitioned_by_process_and_month(tmp_path):
         assert parquet_for(ws) == folder and (folder / "_procatlas.json").stat().st_mtime_ns == stamp
 
 
+def test_parquet_export_of_a_workspace_without_events_is_readable(tmp_path):
+    """Messages only (e-mail data): the events folder still holds a Parquet file, empty, with the
+    columns of a partitioned export (process and month among them), so Spark can read it; an
+    export written before this layout is not reused."""
+    import json
+
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from procatlas import api
+    from procatlas.engine.choose import MANIFEST, parquet_for
+    from procatlas.workspace import Workspace
+    log = tmp_path / "log.csv"
+    log.write_text("case,activity,timestamp\n1,a,2024-01-31 10:00\n")
+    api.ingest([log], workspace=tmp_path / "full.duckdb", process="p")
+    api.export(workspace=tmp_path / "full.duckdb", parquet_dir=tmp_path / "full")
+    mail = tmp_path / "mail.jsonl"
+    mail.write_text('{"id": "m1", "timestamp": "2024-02-01T10:00:00Z", "from": "ann", "to": ["bob"]}\n')
+    api.ingest([mail], workspace=tmp_path / "mail.duckdb", as_="messages")
+    result = api.export(workspace=tmp_path / "mail.duckdb", parquet_dir=tmp_path / "mail")
+    assert result["events"] == 0
+    files = list((tmp_path / "mail" / "events").rglob("*.parquet"))
+    assert len(files) == 1 and pq.read_metadata(files[0]).num_rows == 0
+    full = duckdb.sql(f"""DESCRIBE SELECT * FROM read_parquet('{tmp_path / "full" / "events"}/**/*.parquet',
+                          hive_partitioning = true)""").fetchall()
+    empty = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{files[0]}')").fetchall()
+    assert dict(r[:2] for r in empty) == dict(r[:2] for r in full)  # names and types (Spark selects by name)
+    assert dict(r[:2] for r in empty)["process"] == "VARCHAR" and len(empty) == 17
+    with Workspace(tmp_path / "mail.duckdb") as ws:
+        folder = parquet_for(ws)
+        manifest = json.loads((folder / MANIFEST).read_text())
+        manifest["fingerprint"] = "an export of an earlier layout"
+        (folder / MANIFEST).write_text(json.dumps(manifest))
+        parquet_for(ws)
+        assert json.loads((folder / MANIFEST).read_text())["fingerprint"] != manifest["fingerprint"]
+
+
 def test_desc_list_order_distinct_lists_and_slices():
     out = _spark("SELECT list(a ORDER BY n DESC, a)[1:3] AS top FROM x GROUP BY g")
     assert "SLICE(TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(n AS k0, a AS k1, a AS v)), (pa_l, pa_r) ->" in out

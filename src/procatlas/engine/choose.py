@@ -15,6 +15,9 @@ ENV_ENGINE = "PROCATLAS_ENGINE"
 ENV_SPARK_DATA = "PROCATLAS_SPARK_DATA"
 ENGINES = ("duckdb", "spark")
 MANIFEST = "_procatlas.json"
+# bumped when the export's layout changes, so exports written before are rewritten
+# (2: an empty events table is an empty Parquet file, not an empty folder Spark cannot read)
+EXPORT_LAYOUT = 2
 
 
 def engine_name(engine: str | None = None) -> str:
@@ -26,9 +29,9 @@ def engine_name(engine: str | None = None) -> str:
 
 
 def workspace_fingerprint(ws: Workspace) -> str:
-    """Changes whenever a source is ingested or removed (and with the schema version)."""
+    """Changes whenever a source is ingested or removed (and with the schema version and export layout)."""
     rows = ws.rows("SELECT source_id, sha256 FROM source ORDER BY source_id")
-    text = json.dumps([ws.schema_version, [list(r) for r in rows]])
+    text = json.dumps([ws.schema_version, EXPORT_LAYOUT, [list(r) for r in rows]])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -118,14 +118,12 @@ def _export_ocel(ws: Workspace, to: Path) -> dict:
 # go to process "(none)".  ``first_link`` marks one row per event (the event table is the
 # rows where it holds), ``first_in_process`` one row per event and process.
 EVENTS_PARQUET_SQL = """
-COPY (
     SELECT e.eid, e.id, e.source_id, e.position, e.activity, e.timestamp, e.lifecycle, e.resource, e."group",
            e.start_timestamp, CAST(e.attributes AS VARCHAR) AS attributes, eo.oid, eo.qualifier,
            eo.oid IS NOT DISTINCT FROM min(eo.oid) OVER (PARTITION BY e.eid) AS first_link,
            eo.oid IS NOT DISTINCT FROM min(eo.oid) OVER (PARTITION BY e.eid, o.type) AS first_in_process,
            coalesce(o.type, '(none)') AS process, strftime(e.timestamp, '%Y-%m') AS month
     FROM event e LEFT JOIN event_object eo ON eo.eid = e.eid LEFT JOIN object o ON o.oid = eo.oid
-) TO '{path}' (FORMAT parquet, PARTITION_BY (process, month), OVERWRITE_OR_IGNORE true)
 """
 
 PARQUET_TABLES = {
@@ -157,12 +155,19 @@ def export_parquet_dir(ws: Workspace, folder: Path) -> dict:
         elif target.exists():
             target.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    ws.execute(EVENTS_PARQUET_SQL.format(path=_quote(folder / "events")))
+    events = folder / "events"
+    ws.execute(f"""COPY ({EVENTS_PARQUET_SQL}) TO '{_quote(events)}'
+                   (FORMAT parquet, PARTITION_BY (process, month), OVERWRITE_OR_IGNORE true)""")
+    if not any(events.rglob("*.parquet")):
+        # no events (a workspace of messages only): a partitioned COPY writes no file, and Spark
+        # cannot read a folder without one; an empty file with every column (process and month
+        # as plain columns) reads as the same, empty, table
+        events.mkdir(exist_ok=True)
+        ws.execute(f"COPY ({EVENTS_PARQUET_SQL} LIMIT 0) TO '{_quote(events / 'empty.parquet')}' (FORMAT parquet)")
     for name, sql in PARQUET_TABLES.items():
         (folder / name).mkdir()
         ws.execute(f"COPY ({sql}) TO '{_quote(folder / name / 'part-0.parquet')}' (FORMAT parquet)")
-    events = ws.scalar("SELECT count(*) FROM event")
-    return {"path": str(folder), "events": int(events), "processes": processes(ws),
+    return {"path": str(folder), "events": int(ws.scalar("SELECT count(*) FROM event")), "processes": processes(ws),
             "tables": ["events", *PARQUET_TABLES]}
 
 
