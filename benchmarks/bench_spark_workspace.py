@@ -2,6 +2,7 @@
 watering holes (with brokers), on the same workspace, same machine.
 
 Usage: python benchmarks/bench_spark_workspace.py --workspace W.duckdb [--master local[2]] [--repeat 2]
+       [--only watering-holes ...]
 
 DuckDB runs on the workspace (opened read-only), Spark on its Parquet export (written beside it
 when missing, reused while the sources are unchanged).  Each figure is the best of ``--repeat``
@@ -12,6 +13,7 @@ one Markdown table.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from procatlas.engine.choose import parquet_for
@@ -40,6 +42,7 @@ def main() -> None:
     parser.add_argument("--workspace", required=True)
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--only", nargs="+", choices=COMMANDS, help="these commands only (default: all)")
     args = parser.parse_args()
     from procatlas.engine.spark import SparkWorkspace, spark_session
     with Workspace(args.workspace, read_only=True) as ws:
@@ -52,9 +55,11 @@ def main() -> None:
         print(f"{events:,} events, {messages:,} messages; Spark session start {start_s:.1f} s\n")
         print("| command | DuckDB (s) | Spark (s) | Spark / DuckDB |\n|---|---:|---:|---:|")
         with SparkWorkspace(folder, session=session) as sw:
-            for name, run in COMMANDS.items():
+            for name in args.only or COMMANDS:
+                run = COMMANDS[name]
                 d, s = best(run, ws, args.repeat), best(run, sw, args.repeat)
                 print(f"| {name} | {d:.2f} | {s:.1f} | {s / d:.0f}x |", flush=True)
+        print(f"\nload average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
