@@ -39,9 +39,9 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
     the process cubes (the arrays filters are answered from) in a background thread at once.
 
     With ``engine="spark"`` the event-level work (the process cubes, selections the cubes cannot
-    answer, exceptions and hot spots, people) runs on Spark, on the workspace's Parquet export or
-    ``spark_data`` (docs/scale.md); the workspace file still answers the overview, case timelines,
-    case attribute lists, watering holes and dependencies."""
+    answer, exceptions and hot spots, people and watering holes) runs on Spark, on the workspace's Parquet
+    export or ``spark_data`` (docs/scale.md); the workspace file still answers the overview, case
+    timelines, case attribute lists and dependencies."""
     import jinja2
 
     from procatlas.render.report import duration, inline_svg, num, pct
@@ -202,7 +202,7 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
                 "duration_s": (last - first).total_seconds()}
 
     def people_data(process: str | None) -> dict:
-        from procatlas import api
+        from procatlas.people import watering_holes as find_holes
         with opened() as (ws, sig):
             def compute() -> dict:
                 if process and not ws.scalar("SELECT count(*) FROM object WHERE type = ?", [process]):
@@ -215,8 +215,8 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
                 except InputError as exc:  # no groups known: the handover network between people
                     groups = None
                     notes.append(str(exc))
-                try:
-                    found = api.watering_holes(workspace=ws, top=10)
+                try:  # workspace-wide: every process's events (the formal handovers) and the messages
+                    found = find_holes(events(ws, sig, None), top=10)
                     holes = found.to_dict() | {"people_svg": found.to_svg() if found.graph_nodes else None}
                 except InputError as exc:
                     holes = {"watering_holes": [], "near_misses": [], "brokers": [], "candidates": 0,
