@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,9 +116,15 @@ class _Notes:
 def build_atlas(files: Sequence[str | Path], *, workspace: str | Path | None = None,
                 out: str | Path = "atlas-out", progress: Progress | None = None,
                 processes: Sequence[str] | None = None, title: str = "Process atlas",
+                engine: str | None = None, spark_master: str | None = None, spark_data: str | Path | None = None,
                 **ingest_options: Any) -> AtlasReport:
     """Ingest ``files`` (unchanged files are skipped by sha256), run every analysis for every
     process (or only ``processes``) and write DIR/atlas.html plus per-process artifacts.
+
+    ``engine="spark"`` (default ``$PROCATLAS_ENGINE``, else DuckDB) computes every event-level
+    analysis on Spark (``spark_master``), reading the workspace's Parquet export or ``spark_data``
+    (docs/scale.md); ingest, the overview (volumes, rejected rows) and the social-post links read
+    the workspace file.
 
     ``progress(stage, done, total)`` is called as stages advance.  Analyses that are missing or
     refuse the data (an :class:`~procatlas.errors.AtlasError`) are skipped with a note in the
@@ -138,7 +145,8 @@ def build_atlas(files: Sequence[str | Path], *, workspace: str | Path | None = N
     seconds["ingest"] = round(time.perf_counter() - started, 3)
     ws = api.open_workspace(workspace, read_only=True)
     try:
-        contents = collect(ws, ingested=ingested, processes=processes, out=out, progress=tick, seconds=seconds)
+        contents = collect(ws, ingested=ingested, processes=processes, out=out, progress=tick, seconds=seconds,
+                           engine=engine, spark_master=spark_master, spark_data=spark_data)
     finally:
         ws.close()
     t = time.perf_counter()
@@ -165,8 +173,11 @@ def build_atlas(files: Sequence[str | Path], *, workspace: str | Path | None = N
 
 
 def collect(ws, *, ingested=None, processes: Sequence[str] | None = None, out: Path | None = None,
-            progress: Progress | None = None, seconds: dict[str, float] | None = None) -> AtlasContents:
-    """Run every available analysis on an open workspace; with ``out``, write the artifacts."""
+            progress: Progress | None = None, seconds: dict[str, float] | None = None,
+            engine: str | None = None, spark_master: str | None = None,
+            spark_data: str | Path | None = None) -> AtlasContents:
+    """Run every available analysis on an open workspace; with ``out``, write the artifacts
+    (``engine``, ``spark_master``, ``spark_data``: where the analyses run, see :func:`build_atlas`)."""
     import datetime as dt
 
     from procatlas import api
@@ -174,17 +185,18 @@ def collect(ws, *, ingested=None, processes: Sequence[str] | None = None, out: P
     tick = progress or (lambda _stage, _done, _total: None)
     seconds = seconds if seconds is not None else {}
     notes = _Notes()
+    on = _Engine(ws, engine, spark_master, spark_data)
     t = time.perf_counter()
     tick("overview", 0, 4)
     info = api.info(workspace=ws)
     rejects = tuple(api.rejects(workspace=ws, limit=20))
     tick("overview", 1, 4)
-    inventory = notes.run("process inventory", lambda: api.processes(workspace=ws))
+    inventory = notes.run("process inventory", lambda: api.processes(workspace=ws, **on.options))
     tick("overview", 2, 4)
-    catalog = notes.run("event catalog", lambda: api.catalog(workspace=ws,
-                                                              out=(out / "catalog.md") if out else None))
+    catalog = notes.run("event catalog", lambda: api.catalog(workspace=ws, out=(out / "catalog.md") if out else None,
+                                                              **on.options))
     tick("overview", 3, 4)
-    all_triggers = notes.run("triggers", lambda: api.triggers(workspace=ws))
+    all_triggers = notes.run("triggers", lambda: api.triggers(workspace=ws, **on.options))
     tick("overview", 4, 4)
     seconds["overview"] = round(time.perf_counter() - t, 3)
 
@@ -202,31 +214,32 @@ def collect(ws, *, ingested=None, processes: Sequence[str] | None = None, out: P
     t = time.perf_counter()
     for i, name in enumerate(names):
         tick("processes", i, len(names))
-        sections.append(_process_section(ws, name, by_name[name], candidates.get(name), all_triggers,
-                                         (out / "discovery" / slug(name)) if out else None))
+        with on.workspace(name) as events:
+            sections.append(_process_section(events, name, by_name[name], candidates.get(name), all_triggers,
+                                             (out / "discovery" / slug(name)) if out else None))
     tick("processes", len(names), len(names))
     seconds["processes"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
     tick("cross-process", 0, 5)
-    deps = notes.run("dependencies", lambda: api.dependencies(workspace=ws,
-                                                               out=(out / "dependencies") if out else None))
+    deps = notes.run("dependencies", lambda: api.dependencies(workspace=ws, out=(out / "dependencies") if out else None,
+                                                               **on.options))
     tick("cross-process", 1, 5)
     people_groups = notes.run("people (groups)", lambda: api.people(
-        workspace=ws, level="group", out=(out / "people" / "groups") if out else None)[0])
+        workspace=ws, level="group", out=(out / "people" / "groups") if out else None, **on.options)[0])
     tick("cross-process", 2, 5)
     people_persons = notes.run("people", lambda: api.people(
-        workspace=ws, level="person", out=(out / "people" / "persons") if out else None)[0])
+        workspace=ws, level="person", out=(out / "people" / "persons") if out else None, **on.options)[0])
     tick("cross-process", 3, 5)
     holes = notes.run("watering holes", lambda: api.watering_holes(
-        workspace=ws, top=10, out=(out / "people") if out else None))
+        workspace=ws, top=10, out=(out / "people") if out else None, **on.options))
     tick("cross-process", 4, 5)
     links = None
     if ws.scalar("SELECT count(*) FROM message WHERE kind = 'social'"):
         links = notes.run("social posts", lambda: api.link_posts(workspace=ws, target=_post_target(names)))
     metrics = None
     if hasattr(api, "metrics"):
-        metrics = notes.run("metrics", lambda: api.metrics(workspace=ws))
+        metrics = notes.run("metrics", lambda: api.metrics(workspace=ws, **on.options))
     else:
         notes.items.append("metrics: no metrics module in this version of procatlas yet")
     tick("cross-process", 5, 5)
@@ -234,6 +247,35 @@ def collect(ws, *, ingested=None, processes: Sequence[str] | None = None, out: P
     return AtlasContents(info, ingested, rejects, inventory, catalog, tuple(sections), all_triggers, deps,
                          people_groups, people_persons, holes, links, metrics, tuple(notes.items),
                          dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+class _Engine:
+    """Where the atlas's event-level analyses run: the workspace itself (DuckDB), or Spark on its
+    Parquet export (resolved once, so every analysis reads the same folder)."""
+
+    def __init__(self, ws, engine: str | None, master: str | None, data: str | Path | None) -> None:
+        from procatlas.engine.choose import engine_name
+        self.ws, self.name = ws, engine_name(engine)
+        self.options: dict[str, Any] = {}
+        if self.name == "spark":
+            import os
+
+            from procatlas.engine.choose import ENV_SPARK_DATA, parquet_for
+            from procatlas.engine.spark import require_pyspark
+            require_pyspark()  # a missing pyspark fails the atlas, not each analysis with a note
+            data = data or os.environ.get(ENV_SPARK_DATA) or parquet_for(ws)
+            self.options = {"engine": "spark", "spark_master": master, "spark_data": str(data)}
+
+    @contextmanager
+    def workspace(self, process: str) -> Iterator[Any]:
+        """The workspace one process's section reads: ``ws``, or a Spark workspace on that process."""
+        if not self.options:
+            yield self.ws
+            return
+        from procatlas.engine.choose import open_spark
+        with open_spark(None, data=self.options["spark_data"], master=self.options["spark_master"],
+                        process=process) as sw:
+            yield sw
 
 
 def _post_target(names: list[str]) -> str | None:

@@ -33,9 +33,11 @@ def register(app: typer.Typer) -> None:
         process: Annotated[list[str] | None, typer.Option(help="Only these processes (repeatable).")] = None,
         title: Annotated[str, typer.Option(help="Title of the report.")] = "Process atlas",
         format: FormatOpt = Format.table,
+        engine: EngineOpt = None, spark_master: SparkMasterOpt = None, spark_data: SparkDataOpt = None,
     ) -> None:
         """Ingest files (unchanged ones are skipped), run every analysis and write DIR/atlas.html with
-        maps, models (BPMN, PNML, SVG), variants, DFG, heat maps and catalog.md."""
+        maps, models (BPMN, PNML, SVG), variants, DFG, heat maps and catalog.md (--engine spark: the
+        analyses on Spark, see docs/scale.md)."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from procatlas.atlas import build_atlas
@@ -49,7 +51,8 @@ def register(app: typer.Typer) -> None:
                 bar.update(tasks[stage], completed=done, total=total)
 
             report = build_atlas(list(files or ()), workspace=workspace, out=out_dir, progress=progress,
-                                 processes=process or None, title=title)
+                                 processes=process or None, title=title,
+                                 **engine_options(engine, spark_master, spark_data))
         data = report.to_dict()
         if format is not Format.table:
             emit(data, format, [{"process": p, **{k: v for k, v in d.items() if k not in ("files", "notes")}}
