@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from procatlas.engine.choose import engine_name
 from procatlas.errors import InputError
@@ -179,3 +181,25 @@ def test_month_arithmetic_is_add_months_on_spark():
     from procatlas.engine.dialect import to_spark
     assert to_spark("SELECT m - to_months(o), m + to_months(2) FROM c") == \
         "SELECT ADD_MONTHS(m, -(o)), ADD_MONTHS(m, 2) FROM c"
+
+
+def test_mode_ordered_by_its_value_is_spark_deterministic_mode():
+    assert _spark("SELECT mode(s.grp ORDER BY s.grp) AS g FROM t AS s GROUP BY r") == \
+        "SELECT MODE(s.grp, TRUE) AS g FROM t AS s GROUP BY r"
+    with pytest.raises(Exception, match="no Spark form"):
+        _spark("SELECT mode(grp ORDER BY ts) FROM t GROUP BY r")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["EMPTY", "Group 1", "Group 2", "b", "a"]), min_size=1, max_size=40))
+def test_duckdb_mode_ordered_by_value_takes_the_smallest_tie(values):
+    """What Spark's mode(x, true) computes (most frequent, smallest on ties) is what the shared SQL's
+    mode(x ORDER BY x) computes on DuckDB (people: a person's group)."""
+    import duckdb
+    from collections import Counter
+    counts = Counter(values)
+    top = max(counts.values())
+    want = min(v for v, n in counts.items() if n == top)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS x", [values])
+    assert con.execute("SELECT mode(x ORDER BY x) FROM t").fetchone()[0] == want

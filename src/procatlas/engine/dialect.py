@@ -17,7 +17,9 @@ leaves wrong or unsupported, each so that both engines compute the same thing:
 - ``list_select(names, codes)``: ``transform(codes, c -> names[c - 1])``;
 - ``min(x, n)`` (the n smallest as a list): ``slice(array_sort(collect_list(x)), 1, n)``;
 - ``regexp_matches(s, p, 'i')``: ``s RLIKE concat('(?i)', p)`` (sqlglot drops the flag);
-- ``mode(x)``: ``mode(x, true)`` (deterministic on ties: the smallest value);
+- ``mode(x)`` and ``mode(x ORDER BY x)``: ``mode(x, true)`` (deterministic on ties: the
+  smallest value, as DuckDB's ``mode(x ORDER BY x)``, which takes the first of the tied values
+  in that order; plain ``mode(x)`` ties are arbitrary on DuckDB);
 - JSON paths computed at run time: DuckDB's ``$."key"`` becomes Spark's ``$['key']``;
 - ``HAVING agg ... ORDER BY agg``: the ORDER BY aggregate becomes a hidden output column;
 - decimal literals (``1000.0``) become DOUBLE: DuckDB divides into DOUBLE, Spark into DECIMAL;
@@ -172,7 +174,13 @@ def _rewrite(node, exp):
             node.expression.copy(), exp.Literal.string(r'^\$\."(.*)"$'), exp.Literal.string(r"\$['$1']")]))
         return node
     if isinstance(node, exp.Mode):
-        return exp.Anonymous(this="MODE", expressions=[node.this, exp.true()])
+        value = node.this
+        if isinstance(value, exp.Order):  # mode(x ORDER BY x): the smallest of tied values
+            keys = value.expressions
+            if len(keys) != 1 or keys[0].args.get("desc") or keys[0].this != value.this:
+                raise EngineError(f"mode() ordered other than by its value has no Spark form: {node.sql('duckdb')}")
+            value = value.this
+        return exp.Anonymous(this="MODE", expressions=[value.copy(), exp.true()])
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TIMEZONE" and len(node.expressions) == 2:
         zone, value = node.expressions
         aware = isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.TIMESTAMPTZ)

@@ -212,7 +212,7 @@ def node_table(edges: pa.Table, groups: dict[str, str | None], *, directed: bool
 def actor_groups(ws: Workspace, pe: PeopleEvents, level: str) -> dict[str, str | None]:
     if level == "group":
         return {r[0]: r[0] for r in ws.rows(f"SELECT DISTINCT grp FROM {pe.table} WHERE grp IS NOT NULL")}
-    return dict(ws.rows(f"""SELECT resource, mode(grp) FROM {pe.table} WHERE resource IS NOT NULL
+    return dict(ws.rows(f"""SELECT resource, mode(grp ORDER BY grp) FROM {pe.table} WHERE resource IS NOT NULL
                             GROUP BY resource"""))
 
 

@@ -83,7 +83,8 @@ def people_report(ws: Workspace, process: str | None = None, *, level: str = "pe
     with PeopleEvents(ws, process, selection_table=selection_table) as pe:
         actor, where = pe.actor(level, missing)
         label = "person" if level == "person" else "group"
-        group_col = "mode(s.grp) AS \"group\"," if level == "person" else ""
+        # a person's most frequent group, the smallest name on ties (the same on Spark, engine/dialect.py)
+        group_col = "mode(s.grp ORDER BY s.grp) AS \"group\"," if level == "person" else ""
         stats = ws.arrow(STATS_SQL.format(actor=actor, where=where, ev=pe.table, label=label, group_col=group_col))
         matrix = ws.arrow(MATRIX_SQL.format(actor=actor, where=where, ev=pe.table))
         workload = ws.arrow(WORKLOAD_SQL.format(actor=actor, where=where, ev=pe.table))
