@@ -24,6 +24,7 @@ PATH_LEVELS = (1.0, 0.5, 0.2)
 VIEWS = ("frequency", "performance")
 
 Progress = Callable[[str, int, int], None]
+SECTION_STEPS = 4  # progress steps of one process: discovery, maps, durations, hot spots and the rest
 
 
 def map_key(activities: float, paths: float, view: str) -> str:
@@ -212,12 +213,15 @@ def collect(ws, *, ingested=None, processes: Sequence[str] | None = None, out: P
     candidates = {c.process: c for c in inventory.processes} if inventory is not None else {}
     sections = []
     t = time.perf_counter()
+    steps = len(names) * SECTION_STEPS  # the bar advances within a process too (minutes each on Spark)
     for i, name in enumerate(names):
-        tick("processes", i, len(names))
+        tick("processes", i * SECTION_STEPS, steps)
         with on.workspace(name) as events:
-            sections.append(_process_section(events, name, by_name[name], candidates.get(name), all_triggers,
-                                             (out / "discovery" / slug(name)) if out else None))
-    tick("processes", len(names), len(names))
+            sections.append(_process_section(
+                events, name, by_name[name], candidates.get(name), all_triggers,
+                (out / "discovery" / slug(name)) if out else None,
+                step=lambda j, i=i: tick("processes", i * SECTION_STEPS + j, steps)))
+    tick("processes", steps, steps)
     seconds["processes"] = round(time.perf_counter() - t, 3)
 
     t = time.perf_counter()
@@ -286,13 +290,15 @@ def _post_target(names: list[str]) -> str | None:
     return None
 
 
-def _process_section(ws, name: str, pinfo, candidate, all_triggers, folder: Path | None) -> ProcessSection:
+def _process_section(ws, name: str, pinfo, candidate, all_triggers, folder: Path | None,
+                     step: Callable[[int], None] = lambda _done: None) -> ProcessSection:
     from procatlas.model.discovery import ActivityStats, Filters
     from procatlas.process import write_discovery
 
     notes = _Notes()
     proc = ws.process(name)
     discovery = notes.run("discovery", lambda: proc.discover(paths=1.0))
+    step(1)
     files: dict = {}
     if discovery is not None and folder is not None:
         files = write_discovery(discovery, folder)
@@ -309,7 +315,9 @@ def _process_section(ws, name: str, pinfo, candidate, all_triggers, folder: Path
                         pmap = proc._map(sel, stats, activities=a, paths=p, view=view, measure=None,
                                          dfg=discovery.dfg)
                         maps[map_key(a, p, view)] = pmap.to_svg()
+    step(2)
     durations = notes.run("case durations", lambda: proc.case_durations())
+    step(3)
     hotspots = notes.run("hot spots", lambda: proc.hotspots())
     # hot spots are found from the exceptions; detect them again only when that step was skipped
     exceptions = getattr(hotspots, "exceptions", None)

@@ -87,3 +87,17 @@ def test_atlas_renders_offline_in_chromium(atlas_dir, browser):  # noqa: F811
     widget.scroll_into_view_if_needed()
     shot(page, "atlas-process-map.png")
     assert requested == [] and errors == []
+
+
+def test_progress_advances_within_each_process(tmp_path):
+    """The bar moves during each process's section (minutes each with --engine spark), not only
+    between processes: every step of every process is reported once, in order."""
+    from procatlas.atlas import SECTION_STEPS, build_atlas
+    from tests.conftest import data_file
+    ticks: list[tuple[str, int, int]] = []
+    build_atlas([data_file("pm4py__pm4py-core/running-example.xes")], workspace=tmp_path / "w.duckdb",
+                out=tmp_path / "out", progress=lambda *t: ticks.append(t))
+    done = [d for stage, d, total in ticks if stage == "processes"]
+    totals = {total for stage, _d, total in ticks if stage == "processes"}
+    assert totals == {SECTION_STEPS} and done == list(range(SECTION_STEPS + 1))
+    assert [s for s, _d, _t in ticks][-1] == "report"

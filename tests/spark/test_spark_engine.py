@@ -550,3 +550,102 @@ def test_watering_holes_on_real_mail_equal_duckdb(folder, spark, name):
     assert len(dr.graph_edges) > 1000  # the people graph: who wrote to whom, how often
     _same_json(d, s, name)
     assert (dr.graph_nodes, dr.graph_edges) == (sr.graph_nodes, sr.graph_edges)
+
+
+# -- the atlas on Spark: `atlas --engine spark` equals the DuckDB atlas ------------------------------
+
+# analyses the Spark atlas may still skip with a note where DuckDB has a result, and the files
+# they would write; each such note is checked to be the only difference (docs/scale.md, known gaps)
+SPARK_ATLAS_GAPS = {"watering holes": {"people/people.svg"}}
+_GENERATED = re.compile(r"<div>Generated \d{4}-\d\d-\d\d \d\d:\d\d UTC by procatlas")
+
+
+def _run_atlas(workspace, out, monkeypatch, capsys, *options):
+    """`procatlas atlas -w W --out OUT -f json [options]`: the JSON it prints (the out folder
+    written as OUT) and the contents it rendered into atlas.html."""
+    import json
+
+    from procatlas.cli import app
+    from procatlas.render import report
+    rendered = []
+    real = report.render_report
+    monkeypatch.setattr(report, "render_report", lambda contents, **kw: rendered.append(contents) or real(contents, **kw))
+    app(["atlas", "-w", str(workspace), "--out", str(out), "-f", "json", *options], standalone_mode=False)
+    return json.loads(capsys.readouterr().out.replace(str(out), "OUT")), rendered[0]
+
+
+def _plain(value):
+    """A result as JSON data (to_dict of result objects, rows of Arrow tables)."""
+    import json
+    if isinstance(value, pa.Table):
+        value = value.to_pylist()
+    elif hasattr(value, "to_dict"):
+        value = value.to_dict()
+    return json.loads(json.dumps(value, default=str))
+
+
+def _assert_same_atlas(duck, spark, duck_out, spark_out) -> None:
+    """The two atlases agree: the printed report (timings left out), every result they rendered,
+    every artifact file (CSV numbers to 1e-6) and atlas.html (its generation minute left out)."""
+    (jd, cd), (js, cs) = duck, spark
+    gaps = {n.partition(":")[0]: n for n in js["notes"] if n not in jd["notes"]}
+    assert set(gaps) <= set(SPARK_ATLAS_GAPS), gaps
+    assert [n for n in js["notes"] if n not in gaps.values()] == jd["notes"]
+    assert jd["processes"] and all(p["cases"] > 0 for p in jd["processes"].values())
+    if gaps:  # the report lists the skipped analyses: the page is longer by those notes
+        jd, js = {**jd, "notes": [], "html_bytes": 0}, {**js, "notes": [], "html_bytes": 0}
+    _same_json(jd, js, "atlas")  # `seconds` (timings) left out
+
+    # every result rendered into the page
+    for name in ("inventory", "catalog", "dependencies", "people", "people_persons", "metrics"):
+        _same_json(_plain(getattr(cd, name)), _plain(getattr(cs, name)), name)
+    _same_json([_plain(t) for t in cd.triggers.triggers], [_plain(t) for t in cs.triggers.triggers], "triggers")
+    if "watering holes" not in gaps:
+        _same_json(_plain(cd.watering_holes), _plain(cs.watering_holes), "watering holes")
+    assert len(cd.processes) == len(cs.processes)
+    for a, b in zip(cd.processes, cs.processes):
+        assert (a.name, a.cases, a.events, a.notes) == (b.name, b.cases, b.events, b.notes)
+        _same_json(_plain(a.discovery), _plain(b.discovery), f"{a.name} discovery")
+        assert a.maps.keys() == b.maps.keys() and len(a.maps) == 18
+        for key in a.maps:
+            assert _same_text(a.maps[key], b.maps[key]), (a.name, key)
+        assert_same(a.durations.table, b.durations.table)
+        assert a.exceptions.counts() == b.exceptions.counts()
+        assert_same(a.exceptions.table, b.exceptions.table, ordered=False)
+        _same_json(_plain(a.hotspots), _plain(b.hotspots), f"{a.name} hot spots")
+        assert (a.hotspots.activity_load, a.hotspots.edge_load) == (b.hotspots.activity_load, b.hotspots.edge_load)
+        assert (a.heat_svg, a.model_svg) == (b.heat_svg, b.model_svg)
+        _same_json([_plain(t) for t in a.triggers], [_plain(t) for t in b.triggers], f"{a.name} triggers")
+
+    # the files written
+    def files(root):
+        return {str(p.relative_to(root)): p for p in root.rglob("*") if p.is_file()}
+    fd, fs = files(duck_out), files(spark_out)
+    missing = set().union(*(SPARK_ATLAS_GAPS[g] for g in gaps))
+    assert set(fs) == set(fd) - missing and "atlas.html" in fd and "catalog.md" in fd
+    for rel, path in fs.items():
+        if rel.endswith(".csv"):
+            import pyarrow.csv as pacsv
+            assert_same(pacsv.read_csv(fd[rel]), pacsv.read_csv(path))
+            continue
+        a, b = fd[rel].read_text(encoding="utf-8"), path.read_text(encoding="utf-8")
+        if rel == "atlas.html":
+            a, b = _GENERATED.sub("<div>Generated", a), _GENERATED.sub("<div>Generated", b)
+            for gap in gaps:
+                b = re.sub(f"<li>{re.escape(gap)}: skipped .*?</li>", "", b)
+            b = b.replace('<h3>Analyses left out</h3><ul class="note"></ul>', "")
+        assert a == b or _same_text(a, b), rel
+
+
+def test_atlas_on_spark_equals_duckdb_on_receipt(spark, folder, monkeypatch, capsys):
+    """`atlas --engine spark --spark-data DIR` on a real log: the whole atlas (maps, models,
+    variants, durations, exceptions, hot spots, heat map, inventory, catalog, triggers,
+    dependencies, people, KPIs, atlas.html) as the DuckDB atlas."""
+    api.ingest([data_file(LOGS["receipt"][0])], workspace=folder / "atlas-receipt.duckdb", process="receipt")
+    duck = _run_atlas(folder / "atlas-receipt.duckdb", folder / "atlas-duck", monkeypatch, capsys)
+    api.export(workspace=folder / "atlas-receipt.duckdb", parquet_dir=folder / "atlas-receipt.parquet")
+    spark = _run_atlas(folder / "atlas-receipt.duckdb", folder / "atlas-spark", monkeypatch, capsys,
+                       "--engine", "spark", "--spark-master", "local[2]", "--spark-data",
+                       str(folder / "atlas-receipt.parquet"))
+    assert duck[0]["processes"]["receipt"]["cases"] == 1434 and duck[0]["processes"]["receipt"]["hotspots"] == 4
+    _assert_same_atlas(duck, spark, folder / "atlas-duck", folder / "atlas-spark")
