@@ -16,6 +16,7 @@ from procatlas.io import ReadOptions
 from procatlas.model.mapping import Mapping
 from procatlas.model.results import IngestReport, WorkspaceInfo
 from procatlas.workspace import Workspace
+from procatlas.workspace.core import SqlRows
 from procatlas.workspace import export as _export
 from procatlas.workspace import info as _info
 from procatlas.workspace import ingest as _ingest
@@ -164,7 +165,8 @@ class _use:
     # engine=False: DuckDB only (ingest, info, baselines ...); None: $PROCATLAS_ENGINE, else duckdb
     def __init__(self, workspace: PathLike | Workspace | None, *, read_only: bool = False, engine: str | None | bool = False,
                  spark_master: str | None = None, spark_data: PathLike | None = None, process: str | None = None):
-        self._given = workspace if isinstance(workspace, Workspace) else None
+        # a Workspace, or a Spark workspace (the SQL interface of one, procatlas.engine.spark)
+        self._given = workspace if isinstance(workspace, SqlRows) else None
         self._path = None if self._given else workspace
         self._read_only = read_only
         self._opened: Workspace | None = None
@@ -173,6 +175,8 @@ class _use:
 
     def __enter__(self) -> Workspace:
         from procatlas.engine.choose import engine_name
+        if self._given is not None and not isinstance(self._given, Workspace):
+            return self._given  # already a Spark workspace
         if self._engine is not False and engine_name(self._engine) == "spark":
             return self._enter_spark()
         if self._given is not None:

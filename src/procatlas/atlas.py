@@ -179,25 +179,33 @@ def collect(ws, *, ingested=None, processes: Sequence[str] | None = None, out: P
             spark_data: str | Path | None = None) -> AtlasContents:
     """Run every available analysis on an open workspace; with ``out``, write the artifacts
     (``engine``, ``spark_master``, ``spark_data``: where the analyses run, see :func:`build_atlas`)."""
+    from procatlas.triggers._base import shared_object_tables
+
+    tick = progress or (lambda _stage, _done, _total: None)
+    seconds = seconds if seconds is not None else {}
+    with _Engine(ws, engine, spark_master, spark_data) as on, shared_object_tables(on.whole):
+        return _collect(ws, on, ingested=ingested, processes=processes, out=out, tick=tick, seconds=seconds)
+
+
+def _collect(ws, on: "_Engine", *, ingested, processes: Sequence[str] | None, out: Path | None, tick: Progress,
+             seconds: dict[str, float]) -> AtlasContents:
     import datetime as dt
 
     from procatlas import api
 
-    tick = progress or (lambda _stage, _done, _total: None)
-    seconds = seconds if seconds is not None else {}
     notes = _Notes()
-    on = _Engine(ws, engine, spark_master, spark_data)
+    whole = on.whole  # the workspace-wide analyses read every process (the inventory's tables built once)
     t = time.perf_counter()
     tick("overview", 0, 4)
     info = api.info(workspace=ws)
     rejects = tuple(api.rejects(workspace=ws, limit=20))
     tick("overview", 1, 4)
-    inventory = notes.run("process inventory", lambda: api.processes(workspace=ws, **on.options))
+    inventory = notes.run("process inventory", lambda: api.processes(workspace=whole))
     tick("overview", 2, 4)
-    catalog = notes.run("event catalog", lambda: api.catalog(workspace=ws, out=(out / "catalog.md") if out else None,
-                                                              **on.options))
+    catalog = notes.run("event catalog", lambda: api.catalog(workspace=whole,
+                                                              out=(out / "catalog.md") if out else None))
     tick("overview", 3, 4)
-    all_triggers = notes.run("triggers", lambda: api.triggers(workspace=ws, **on.options))
+    all_triggers = notes.run("triggers", lambda: api.triggers(workspace=whole))
     tick("overview", 4, 4)
     seconds["overview"] = round(time.perf_counter() - t, 3)
 
@@ -216,7 +224,7 @@ def collect(ws, *, ingested=None, processes: Sequence[str] | None = None, out: P
     steps = len(names) * SECTION_STEPS  # the bar advances within a process too (minutes each on Spark)
     for i, name in enumerate(names):
         tick("processes", i * SECTION_STEPS, steps)
-        with on.workspace(name) as events:
+        with on.section(name) as events:
             sections.append(_process_section(
                 events, name, by_name[name], candidates.get(name), all_triggers,
                 (out / "discovery" / slug(name)) if out else None,
@@ -226,24 +234,24 @@ def collect(ws, *, ingested=None, processes: Sequence[str] | None = None, out: P
 
     t = time.perf_counter()
     tick("cross-process", 0, 5)
-    deps = notes.run("dependencies", lambda: api.dependencies(workspace=ws, out=(out / "dependencies") if out else None,
-                                                               **on.options))
+    deps = notes.run("dependencies", lambda: api.dependencies(workspace=whole,
+                                                               out=(out / "dependencies") if out else None))
     tick("cross-process", 1, 5)
     people_groups = notes.run("people (groups)", lambda: api.people(
-        workspace=ws, level="group", out=(out / "people" / "groups") if out else None, **on.options)[0])
+        workspace=whole, level="group", out=(out / "people" / "groups") if out else None)[0])
     tick("cross-process", 2, 5)
     people_persons = notes.run("people", lambda: api.people(
-        workspace=ws, level="person", out=(out / "people" / "persons") if out else None, **on.options)[0])
+        workspace=whole, level="person", out=(out / "people" / "persons") if out else None)[0])
     tick("cross-process", 3, 5)
     holes = notes.run("watering holes", lambda: api.watering_holes(
-        workspace=ws, top=10, out=(out / "people") if out else None, **on.options))
+        workspace=whole, top=10, out=(out / "people") if out else None))
     tick("cross-process", 4, 5)
     links = None
     if ws.scalar("SELECT count(*) FROM message WHERE kind = 'social'"):
         links = notes.run("social posts", lambda: api.link_posts(workspace=ws, target=_post_target(names)))
     metrics = None
     if hasattr(api, "metrics"):
-        metrics = notes.run("metrics", lambda: api.metrics(workspace=ws, **on.options))
+        metrics = notes.run("metrics", lambda: api.metrics(workspace=whole))
     else:
         notes.items.append("metrics: no metrics module in this version of procatlas yet")
     tick("cross-process", 5, 5)
@@ -255,30 +263,39 @@ def collect(ws, *, ingested=None, processes: Sequence[str] | None = None, out: P
 
 class _Engine:
     """Where the atlas's event-level analyses run: the workspace itself (DuckDB), or Spark on its
-    Parquet export (resolved once, so every analysis reads the same folder)."""
+    Parquet export (resolved once, so every analysis reads the same folder): ``whole`` for the
+    workspace-wide analyses, :meth:`section` for one process's section."""
 
     def __init__(self, ws, engine: str | None, master: str | None, data: str | Path | None) -> None:
         from procatlas.engine.choose import engine_name
-        self.ws, self.name = ws, engine_name(engine)
-        self.options: dict[str, Any] = {}
-        if self.name == "spark":
+        self.ws, self.whole = ws, ws
+        self.spark: dict[str, Any] | None = None
+        if engine_name(engine) == "spark":
             import os
 
             from procatlas.engine.choose import ENV_SPARK_DATA, parquet_for
             from procatlas.engine.spark import require_pyspark
             require_pyspark()  # a missing pyspark fails the atlas, not each analysis with a note
-            data = data or os.environ.get(ENV_SPARK_DATA) or parquet_for(ws)
-            self.options = {"engine": "spark", "spark_master": master, "spark_data": str(data)}
+            self.spark = {"data": str(data or os.environ.get(ENV_SPARK_DATA) or parquet_for(ws)), "master": master}
+
+    def __enter__(self) -> "_Engine":
+        if self.spark is not None:
+            from procatlas.engine.choose import open_spark
+            self.whole = open_spark(None, **self.spark)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.whole is not self.ws:
+            self.whole.close()
 
     @contextmanager
-    def workspace(self, process: str) -> Iterator[Any]:
-        """The workspace one process's section reads: ``ws``, or a Spark workspace on that process."""
-        if not self.options:
+    def section(self, process: str) -> Iterator[Any]:
+        """The workspace one process's section reads: ``ws``, or a Spark workspace of that process."""
+        if self.spark is None:
             yield self.ws
             return
         from procatlas.engine.choose import open_spark
-        with open_spark(None, data=self.options["spark_data"], master=self.options["spark_master"],
-                        process=process) as sw:
+        with open_spark(None, process=process, **self.spark) as sw:
             yield sw
 
 

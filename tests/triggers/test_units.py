@@ -232,3 +232,26 @@ def test_link_rules(tmp_path):
         link_posts(ws, rules=[LinkRule("id_in_text", object_type="order", pattern="(")])
     with pytest.raises(InputError, match="kind must be"):
         link_posts(ws, rules=[LinkRule("guess")])
+
+
+def test_shared_object_tables_are_built_once_with_the_same_results(monkeypatch):
+    """The atlas runs inventory, catalog, triggers and dependencies inside shared_object_tables:
+    the working tables are built by the first and reused (four builds become one), the results
+    are those of each analysis alone, and nothing is left behind."""
+    from procatlas.triggers._base import shared_object_tables
+    ws = _order_log(30).workspace()
+
+    def run():
+        return [inventory(ws).to_dict(), catalog(ws).to_dict(), [t.to_dict() for t in triggers(ws).triggers],
+                json.loads(json.dumps(dependencies(ws).to_dict(), default=str))]
+    builds: list[str] = []
+    execute = ws.execute
+    monkeypatch.setattr(ws, "execute", lambda sql, *a, **k: (
+        builds.append(sql) if "_eo AS" in sql and "CREATE TEMP TABLE pa_trg" in sql else None) or execute(sql, *a, **k))
+    alone = run()
+    assert len(builds) >= 4
+    builds.clear()
+    with shared_object_tables(ws):
+        shared = run()
+    assert shared == alone and len(builds) == 1
+    assert ws.rows("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'pa_trg%'") == []

@@ -115,18 +115,57 @@ class ObjectTables:
         return otype
 
 
+# id(workspace) -> the tables kept by shared_object_tables (None until an analysis builds them)
+_shared: dict[int, ObjectTables | None] = {}
+_PARTS = ((EO_SQL, "eo"), (EV_SQL, "ev"), (HOME_SQL, "home"), (ROLE_SQL, "role"))
+
+
+def _build(ws: Workspace) -> ObjectTables:
+    p = f"pa_trg{next(_ids)}"
+    try:
+        for sql, _name in _PARTS:
+            ws.execute(sql.format(p=p))
+        return ObjectTables(ws, p)
+    except BaseException:
+        _drop(ws, p)
+        raise
+
+
+def _drop(ws: Workspace, p: str) -> None:
+    for _sql, name in reversed(_PARTS):
+        ws.execute(f"DROP TABLE IF EXISTS {p}_{name}")
+
+
 @contextmanager
 def object_tables(ws: Workspace) -> Iterator[ObjectTables]:
-    p = f"pa_trg{next(_ids)}"
-    made: list[str] = []
+    """The working tables of one analysis (built now, dropped after), or, inside
+    :func:`shared_object_tables`, those of the first analysis, kept for the next."""
+    if id(ws) in _shared:
+        if _shared[id(ws)] is None:
+            _shared[id(ws)] = _build(ws)
+        yield _shared[id(ws)]
+        return
+    tables = _build(ws)
     try:
-        for sql, name in ((EO_SQL, "eo"), (EV_SQL, "ev"), (HOME_SQL, "home"), (ROLE_SQL, "role")):
-            made.append(f"{p}_{name}")
-            ws.execute(sql.format(p=p))
-        yield ObjectTables(ws, p)
+        yield tables
     finally:
-        for t in reversed(made):
-            ws.execute(f"DROP TABLE IF EXISTS {t}")
+        _drop(ws, tables.p)
+
+
+@contextmanager
+def shared_object_tables(ws: Workspace) -> Iterator[None]:
+    """Inside, the analyses of ``ws`` build the working tables once (the atlas runs inventory,
+    catalog, triggers and dependencies on the same data; on Spark each build is many jobs)."""
+    if id(ws) in _shared:
+        yield
+        return
+    _shared[id(ws)] = None
+    try:
+        yield
+    finally:
+        kept = _shared.pop(id(ws))
+        if kept is not None:
+            _drop(ws, kept.p)
 
 
 def quantiles(values: list[float]) -> tuple[float | None, float | None, float | None]:
