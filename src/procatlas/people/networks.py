@@ -178,13 +178,13 @@ def node_table(edges: pa.Table, groups: dict[str, str | None], *, directed: bool
     import networkx as nx
 
     g = nx.DiGraph() if directed else nx.Graph()
-    g.add_nodes_from(groups)
+    g.add_nodes_from(sorted(groups))  # in one order on both engines: the communities depend on it
     for r in edges.to_pylist():
         w = float(r.get(weight) or 0.0)
         if r["source"] == r["target"] or (positive_only and w <= 0):
             continue
         g.add_edge(r["source"], r["target"], weight=w, distance=1.0 / w if w > 0 else math.inf)
-    g.add_nodes_from(set(edges["source"].to_pylist()) | set(edges["target"].to_pylist()))
+    g.add_nodes_from(sorted(set(edges["source"].to_pylist()) | set(edges["target"].to_pylist())))
     nodes = sorted(g.nodes)
     if g.number_of_edges():
         btw = nx.betweenness_centrality(g, weight="distance", normalized=True)
