@@ -554,9 +554,6 @@ def test_watering_holes_on_real_mail_equal_duckdb(folder, spark, name):
 
 # -- the atlas on Spark: `atlas --engine spark` equals the DuckDB atlas ------------------------------
 
-# analyses the Spark atlas may still skip with a note where DuckDB has a result, and the files
-# they would write; each such note is checked to be the only difference (docs/scale.md, known gaps)
-SPARK_ATLAS_GAPS = {"watering holes": {"people/people.svg"}}
 _GENERATED = re.compile(r"<div>Generated \d{4}-\d\d-\d\d \d\d:\d\d UTC by procatlas")
 
 
@@ -588,20 +585,16 @@ def _assert_same_atlas(duck, spark, duck_out, spark_out) -> None:
     """The two atlases agree: the printed report (timings left out), every result they rendered,
     every artifact file (CSV numbers to 1e-6) and atlas.html (its generation minute left out)."""
     (jd, cd), (js, cs) = duck, spark
-    gaps = {n.partition(":")[0]: n for n in js["notes"] if n not in jd["notes"]}
-    assert set(gaps) <= set(SPARK_ATLAS_GAPS), gaps
-    assert [n for n in js["notes"] if n not in gaps.values()] == jd["notes"]
     assert jd["processes"] and all(p["cases"] > 0 for p in jd["processes"].values())
-    if gaps:  # the report lists the skipped analyses: the page is longer by those notes
-        jd, js = {**jd, "notes": [], "html_bytes": 0}, {**js, "notes": [], "html_bytes": 0}
-    _same_json(jd, js, "atlas")  # `seconds` (timings) left out
+    _same_json(jd, js, "atlas")  # notes (analyses left out) included; `seconds` (timings) left out
 
     # every result rendered into the page
-    for name in ("inventory", "catalog", "dependencies", "people", "people_persons", "metrics"):
+    for name in ("inventory", "catalog", "dependencies", "people", "people_persons", "metrics", "post_links"):
         _same_json(_plain(getattr(cd, name)), _plain(getattr(cs, name)), name)
     _same_json([_plain(t) for t in cd.triggers.triggers], [_plain(t) for t in cs.triggers.triggers], "triggers")
-    if "watering holes" not in gaps:
-        _same_json(_plain(cd.watering_holes), _plain(cs.watering_holes), "watering holes")
+    _same_json(_plain(cd.watering_holes), _plain(cs.watering_holes), "watering holes")
+    assert (cd.watering_holes.graph_nodes, cd.watering_holes.graph_edges) == \
+        (cs.watering_holes.graph_nodes, cs.watering_holes.graph_edges)
     assert len(cd.processes) == len(cs.processes)
     for a, b in zip(cd.processes, cs.processes):
         assert (a.name, a.cases, a.events, a.notes) == (b.name, b.cases, b.events, b.notes)
@@ -621,8 +614,7 @@ def _assert_same_atlas(duck, spark, duck_out, spark_out) -> None:
     def files(root):
         return {str(p.relative_to(root)): p for p in root.rglob("*") if p.is_file()}
     fd, fs = files(duck_out), files(spark_out)
-    missing = set().union(*(SPARK_ATLAS_GAPS[g] for g in gaps))
-    assert set(fs) == set(fd) - missing and "atlas.html" in fd and "catalog.md" in fd
+    assert set(fs) == set(fd) and {"atlas.html", "catalog.md", "people/people.svg"} <= set(fd)
     for rel, path in fs.items():
         if rel.endswith(".csv"):
             import pyarrow.csv as pacsv
@@ -631,16 +623,13 @@ def _assert_same_atlas(duck, spark, duck_out, spark_out) -> None:
         a, b = fd[rel].read_text(encoding="utf-8"), path.read_text(encoding="utf-8")
         if rel == "atlas.html":
             a, b = _GENERATED.sub("<div>Generated", a), _GENERATED.sub("<div>Generated", b)
-            for gap in gaps:
-                b = re.sub(f"<li>{re.escape(gap)}: skipped .*?</li>", "", b)
-            b = b.replace('<h3>Analyses left out</h3><ul class="note"></ul>', "")
         assert a == b or _same_text(a, b), rel
 
 
 def test_atlas_on_spark_equals_duckdb_on_receipt(spark, folder, monkeypatch, capsys):
     """`atlas --engine spark --spark-data DIR` on a real log: the whole atlas (maps, models,
     variants, durations, exceptions, hot spots, heat map, inventory, catalog, triggers,
-    dependencies, people, KPIs, atlas.html) as the DuckDB atlas."""
+    dependencies, people, watering holes and brokers, KPIs, atlas.html) as the DuckDB atlas."""
     api.ingest([data_file(LOGS["receipt"][0])], workspace=folder / "atlas-receipt.duckdb", process="receipt")
     duck = _run_atlas(folder / "atlas-receipt.duckdb", folder / "atlas-duck", monkeypatch, capsys)
     api.export(workspace=folder / "atlas-receipt.duckdb", parquet_dir=folder / "atlas-receipt.parquet")

@@ -123,7 +123,7 @@ near AS (
                 ELSE 1.0 - (SELECT count(*) FROM formal f WHERE f.mid = m.mid) / array_length(list_distinct(m.refs)) END AS informal
     FROM wh_msg m
 )
-SELECT m.key, any_value(m.kind) AS kind, mode(m.kind) AS main_kind, count(*) AS messages,
+SELECT m.key, any_value(m.kind) AS kind, mode(m.kind ORDER BY m.kind) AS main_kind, count(*) AS messages,
        count(DISTINCT date_trunc('week', m.ts)) AS weeks_active,
        min(m.ts) AS first_ts, max(m.ts) AS last_ts,
        sum(i.informal) / count(*) AS informal_share,
