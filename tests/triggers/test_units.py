@@ -126,6 +126,19 @@ def test_relation_cardinalities():
                     ("tag", "order"): "m:n"}
 
 
+def test_relations_with_equal_counts_ordered_by_qualifier():
+    """Most links first, then types and qualifier: a total order, so both engines list ties alike
+    (an order by types only let Spark swap two qualifiers of ocpa's running example)."""
+    log = Log()
+    log.obj("o", "order")
+    for k, q in enumerate("zyxwvu"):
+        log.obj(f"e{k}", "employee")
+        log.link("o", f"e{k}", f"{q}Rep")
+    log.link("o", "e0", "aRep")
+    keys = [(r.links, r.qualifier) for r in relations(log.workspace())]
+    assert keys == [(1, f"{q}Rep") for q in "auvwxyz"]
+
+
 def test_inventory_roles_and_triggers():
     ws = _order_log().workspace()
     inv = inventory(ws)

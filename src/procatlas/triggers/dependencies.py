@@ -42,7 +42,7 @@ SELECT agg.st, agg.tt, agg.qualifier, agg.links, agg.sources, agg.targets, ps.k,
 FROM agg
 JOIN ps ON ps.st = agg.st AND ps.tt = agg.tt AND ps.qualifier IS NOT DISTINCT FROM agg.qualifier
 JOIN pt ON pt.st = agg.st AND pt.tt = agg.tt AND pt.qualifier IS NOT DISTINCT FROM agg.qualifier
-ORDER BY agg.links DESC, agg.st, agg.tt
+ORDER BY agg.links DESC, agg.st, agg.tt, agg.qualifier
 """
 
 # For every step e of an object b: the latest earlier event q of a related object a of another
