@@ -366,8 +366,8 @@ def _same_json(a, b, path: str = "") -> None:
 def test_web_app_on_spark_answers_as_on_duckdb(demo, spark):
     """`serve --engine spark`: every JSON endpoint answers the demo organisation as with DuckDB,
     filters answered from the cube built on Spark (window, attribute, variant, top variants,
-    sliders, performance view), cases, people; the DuckDB parts (overview, a case, dependencies).
-    (Exceptions and hot spots: hot spots on Spark are not yet tested, docs/scale.md.)"""
+    sliders, performance view), cases, people, exceptions with hot spots and their heat map; the
+    DuckDB parts (overview, a case, dependencies)."""
     import time
 
     from fastapi.testclient import TestClient
@@ -394,6 +394,7 @@ def test_web_app_on_spark_answers_as_on_duckdb(demo, spark):
             ("/api/process/complaint/cases", {"activity": lo["activities"][-1]}),
             (f"/api/process/complaint/case/{case_id}", {}),
             ("/api/people", {"process": "complaint"}),
+            ("/api/process/complaint/exceptions", {}),  # exceptions, hot spots, heat map (sparkreal)
             ("/api/dependencies", {})]
     took = []
     for url, params in urls:
@@ -638,3 +639,53 @@ def test_atlas_on_spark_equals_duckdb_on_receipt(spark, folder, monkeypatch, cap
                        str(folder / "atlas-receipt.parquet"))
     assert duck[0]["processes"]["receipt"]["cases"] == 1434 and duck[0]["processes"]["receipt"]["hotspots"] == 4
     _assert_same_atlas(duck, spark, folder / "atlas-duck", folder / "atlas-spark")
+
+
+# -- a real object-centric log and real hot spots (OCEL 2.0 order management; helpdesk) ------------
+
+REAL_OCEL = "ocpm__ocpa/running-example.sqlite"  # orders, items, packages, ...: 18,211 events, 10,031 objects
+
+
+@pytest.fixture(scope="module")
+def real_ocel(folder):
+    """ocpa's OCEL 2.0 running example (order management) in a DuckDB workspace file (closed: the
+    CLI opens it) and its Parquet export."""
+    path, pq = folder / "ocel-running.duckdb", folder / "ocel-running.parquet"
+    with Workspace(path) as ws:
+        api.ingest([data_file(REAL_OCEL)], workspace=ws)
+        export_for_spark(ws, pq)
+    return path, pq
+
+
+def _cli_json(capsys, *args: str):
+    import json
+
+    from procatlas.cli import app
+    app(list(args), standalone_mode=False)
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("command", ["processes", "catalog", "triggers", "dependencies"])
+def test_workspace_commands_on_real_ocel_equal(real_ocel, command, capsys):
+    """`procatlas COMMAND -f json` prints the same on both engines for a real OCEL 2.0 log, whose
+    object types (orders, items, packages, customers, products, employees) relate in many ways."""
+    path, pq = real_ocel
+    duck = _cli_json(capsys, command, "-w", str(path), "-f", "json")
+    spark = _cli_json(capsys, command, "-w", str(path), "-f", "json", "--engine", "spark",
+                      "--spark-master", "local[2]", "--spark-data", str(pq))
+    nonempty = {"processes": lambda d: len(d["processes"]) >= 5, "catalog": lambda d: len(d["activities"]) >= 8,
+                "triggers": lambda d: len(d) >= 5,
+                "dependencies": lambda d: d["dependencies"] and d["relations"] and d["sync_points"]}
+    assert nonempty[command](duck), duck
+    _same_json(duck, spark, command)
+
+
+def test_hotspots_equal_on_helpdesk(engines):
+    """Hot spots of a real log with case attributes (helpdesk: seriousness, service level):
+    the same candidates, hot spots and texts on both engines."""
+    ws, sw = engines("helpdesk")
+    d, s = ws.process("helpdesk").hotspots().to_dict(), sw.process("helpdesk").hotspots().to_dict()
+    assert len(d["hotspots"]) >= 3 and d["candidates"] > 1000
+    assert {h["location"]["kind"] for h in d["hotspots"]} >= {"pair", "attribute"}
+    _same_json(d["hotspots"], s["hotspots"])
+    assert (d["candidates"], d["notes"]) == (s["candidates"], s["notes"])
