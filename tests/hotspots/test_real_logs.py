@@ -52,3 +52,8 @@ def test_detectors_and_hot_spots_on_real_log(name, tmp_path):
         assert x.lift >= s.hotspot_min_lift and x.p_value <= x.q_value <= s.hotspot_alpha
         assert set(x.example_cases) <= cases and x.explanation.startswith("At ")
     assert len({(x.kind, x.value) for x in h.hotspots}) == len(h.hotspots)
+    # the exception load per activity and edge: the rows', most first, then by name (a total order)
+    assert h.activity_load == Counter(r["activity"] for r in rows if r["activity"] and not r["target"])
+    assert h.edge_load == Counter((r["activity"], r["target"]) for r in rows if r["target"])
+    for load in (h.activity_load, h.edge_load):
+        assert list(load) == sorted(load, key=lambda k: (-load[k], k))

@@ -417,9 +417,11 @@ def _describe(d, fmt, kind, value, n, k, rate, base, lift, p, q, impact, s: Exce
 
 
 def load(d) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
-    """Exception rows per activity and per edge (long waits, rare paths, order pairs)."""
-    acts = dict(d.ws.rows(f"""SELECT activity, count(*) FROM {d.ex} WHERE activity IS NOT NULL AND target IS NULL
-                              GROUP BY activity"""))
+    """Exception rows per activity and per edge (long waits, rare paths, order pairs), most first
+    (then by name: a total order, so that every engine lists them alike)."""
+    acts = dict(d.ws.rows(f"""SELECT activity, count(*) AS n FROM {d.ex} WHERE activity IS NOT NULL AND target IS NULL
+                              GROUP BY activity ORDER BY n DESC, activity"""))
     edges = {(a, b): c for a, b, c in d.ws.rows(
-        f"SELECT activity, target, count(*) FROM {d.ex} WHERE target IS NOT NULL GROUP BY ALL")}
+        f"""SELECT activity, target, count(*) AS n FROM {d.ex} WHERE target IS NOT NULL GROUP BY ALL
+            ORDER BY n DESC, activity, target""")}
     return acts, edges
