@@ -100,9 +100,10 @@ WITH p AS (
 ), root AS (
     SELECT thread, arg_min(sender, ts) AS author, min(ts) AS ts FROM p GROUP BY thread
 )
-SELECT root.thread, (SELECT date_diff('microsecond', root.ts, min(p.ts)) / 1e6 FROM p
-                     WHERE p.thread = root.thread AND p.sender <> root.author AND p.ts >= root.ts) AS response_s
-FROM root ORDER BY root.ts, root.thread
+-- a join, not a correlated subquery in the SELECT list (Spark refuses outer references there)
+SELECT root.thread, date_diff('microsecond', root.ts, min(p.ts)) / 1e6 AS response_s
+FROM root LEFT JOIN p ON p.thread = root.thread AND p.sender <> root.author AND p.ts >= root.ts
+GROUP BY root.thread, root.ts ORDER BY root.ts, root.thread
 """
 
 
