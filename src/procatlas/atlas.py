@@ -249,11 +249,9 @@ def _collect(ws, on: "_Engine", *, ingested, processes: Sequence[str] | None, ou
     links = None
     if ws.scalar("SELECT count(*) FROM message WHERE kind = 'social'"):
         links = notes.run("social posts", lambda: api.link_posts(workspace=ws, target=_post_target(names)))
-    metrics = None
-    if hasattr(api, "metrics"):
-        metrics = notes.run("metrics", lambda: api.metrics(workspace=whole))
-    else:
-        notes.items.append("metrics: no metrics module in this version of procatlas yet")
+    from procatlas.metrics.catalog import compute_metrics
+    # the KPIs of the processes in the atlas (every process unless --process chose some)
+    metrics = notes.run("metrics", lambda: compute_metrics(whole, processes=None if processes is None else names))
     tick("cross-process", 5, 5)
     seconds["cross-process"] = round(time.perf_counter() - t, 3)
     return AtlasContents(info, ingested, rejects, inventory, catalog, tuple(sections), all_triggers, deps,

@@ -640,6 +640,28 @@ def test_atlas_on_spark_equals_duckdb_on_receipt(spark, folder, monkeypatch, cap
     _assert_same_atlas(duck, spark, folder / "atlas-duck", folder / "atlas-spark")
 
 
+def test_atlas_on_spark_equals_duckdb_on_the_demo_company(company, folder, monkeypatch, capsys):
+    """The demo company (linked processes, people, messages, social posts): the workspace-wide
+    parts of the atlas (inventory, catalog, triggers, dependencies, people, watering holes and
+    brokers, KPIs of every process) and the complaint section, as the DuckDB atlas."""
+    data, ws = folder / "company", folder / "atlas-company.duckdb"
+    for name in ("company.jsonocel", "people.csv", "messages.jsonl"):
+        api.ingest([data / name], workspace=ws)
+    api.ingest([data / "posts.jsonl"], workspace=ws, as_="posts")
+    only = ("--process", "complaint")  # one section: the sections of the other processes are the same code
+    duck = _run_atlas(ws, folder / "company-duck", monkeypatch, capsys, *only)
+    api.export(workspace=ws, parquet_dir=folder / "atlas-company.parquet")
+    spark = _run_atlas(ws, folder / "company-spark", monkeypatch, capsys, *only, "--engine", "spark",
+                       "--spark-master", "local[2]", "--spark-data", str(folder / "atlas-company.parquet"))
+    contents = duck[1]
+    assert contents.watering_holes.holes and contents.watering_holes.brokers and contents.post_links.linked > 0
+    assert contents.dependencies.dependencies and len(contents.inventory.processes) == 12
+    kpi_processes = {k.process for k in contents.metrics.kpis}  # the KPIs of the chosen process only
+    assert "complaint" in kpi_processes and "sales_order" not in kpi_processes
+    assert list(duck[0]["processes"]) == ["complaint"] and duck[0]["processes"]["complaint"]["exceptions"] > 0
+    _assert_same_atlas(duck, spark, folder / "company-duck", folder / "company-spark")
+
+
 # -- a real object-centric log and real hot spots (OCEL 2.0 order management; helpdesk) ------------
 
 REAL_OCEL = "ocpm__ocpa/running-example.sqlite"  # orders, items, packages, ...: 18,211 events, 10,031 objects

@@ -363,16 +363,18 @@ def social_kpis(ws: Workspace, start: Any = None, end: Any = None, target_hours:
 
 def compute_metrics(ws: Workspace, *, process: str | None = None, start: Any = None, end: Any = None,
                     options: CatalogOptions | None = None, user_kpis: list | None = None,
-                    case_ids: dict[str, list[str]] | None = None) -> Metrics:
-    """KPIs of ``process`` (default every process) for cases started in ``start``..``end``:
-    the built-in catalog plus ``user_kpis`` (from :func:`procatlas.metrics.kpifile.load_kpis`).
+                    case_ids: dict[str, list[str]] | None = None,
+                    processes: list[str] | None = None) -> Metrics:
+    """KPIs of ``process`` (default every process, or those of ``processes``, with the
+    workspace's social KPIs) for cases started in ``start``..``end``: the built-in catalog plus
+    ``user_kpis`` (from :func:`procatlas.metrics.kpifile.load_kpis`).
 
     ``case_ids`` restricts a process to the given cases (used to split one period at random).
     """
     began = time.perf_counter()
     options = options or CatalogOptions()
     engine = DuckDBEngine(ws)
-    processes = [process] if process else engine.processes()
+    processes = [process] if process else list(processes) if processes is not None else engine.processes()
     kpis: list[KpiValue] = []
     refs = _hole_refs(ws)
     _per_process(ws, engine, processes, start, end, options, user_kpis, case_ids, kpis, refs)
