@@ -123,7 +123,7 @@ near AS (
                 ELSE 1.0 - (SELECT count(*) FROM formal f WHERE f.mid = m.mid) / array_length(list_distinct(m.refs)) END AS informal
     FROM wh_msg m
 )
-SELECT m.key, any_value(m.kind) AS kind, mode(m.kind ORDER BY m.kind) AS main_kind, count(*) AS messages,
+SELECT m.key, mode(m.kind ORDER BY m.kind) AS main_kind, count(*) AS messages,
        count(DISTINCT date_trunc('week', m.ts)) AS weeks_active,
        min(m.ts) AS first_ts, max(m.ts) AS last_ts,
        sum(i.informal) / count(*) AS informal_share,
@@ -160,7 +160,7 @@ def watering_holes(ws: Workspace, *, top: int | None = None, criteria: Criteria 
     people = {k: sorted(v) for k, v in ws.rows("""
         SELECT key, list(DISTINCT person) FROM wh_part WHERE key IN (SELECT key FROM wh_cand) GROUP BY key""")}
     holes = []
-    for key, _kind, kind, messages, weeks, first, last, informal, _refsets in ws.rows("SELECT * FROM wh_cand"):
+    for key, kind, messages, weeks, first, last, informal, _refsets in ws.rows("SELECT * FROM wh_cand"):
         groups = part.get(key, {})
         total_w = sum(w for w, _ in groups.values()) or 1.0
         # largest participation first; equal ones by name (the query's row order differs by engine and run)
