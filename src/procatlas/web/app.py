@@ -201,8 +201,18 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
         return {"process": name, "case": case_id, "events": events,
                 "duration_s": (last - first).total_seconds()}
 
-    def people_data(process: str | None) -> dict:
+    def holes_data(ws, sig: tuple) -> tuple[dict, str | None]:
+        """Watering holes and brokers (workspace-wide: every process's events, for the formal
+        handovers, and the messages) and the note when there are none to find."""
         from procatlas.people import watering_holes as find_holes
+        try:
+            found = find_holes(events(ws, sig, None), top=10)
+        except InputError as exc:
+            return {"watering_holes": [], "near_misses": [], "brokers": [], "candidates": 0,
+                    "messages": 0, "criteria": {}, "people_svg": None}, str(exc)
+        return found.to_dict() | {"people_svg": found.to_svg() if found.graph_nodes else None}, None
+
+    def people_data(process: str | None) -> dict:
         with opened() as (ws, sig):
             def compute() -> dict:
                 if process and not ws.scalar("SELECT count(*) FROM object WHERE type = ?", [process]):
@@ -215,13 +225,8 @@ def create_app(workspace: str | Path, *, token: str | None = None, idle: float =
                 except InputError as exc:  # no groups known: the handover network between people
                     groups = None
                     notes.append(str(exc))
-                try:  # workspace-wide: every process's events (the formal handovers) and the messages
-                    found = find_holes(events(ws, sig, None), top=10)
-                    holes = found.to_dict() | {"people_svg": found.to_svg() if found.graph_nodes else None}
-                except InputError as exc:
-                    holes = {"watering_holes": [], "near_misses": [], "brokers": [], "candidates": 0,
-                             "messages": 0, "criteria": {}, "people_svg": None}
-                    notes.append(str(exc))
+                holes, note = cache.get(("holes", sig), lambda: holes_data(ws, sig))  # one for every process
+                notes += [note] if note else []
                 handover = (groups or persons).handover
                 return {"process": process, "level": "group" if groups else "person",
                         "groups": _rows_of(groups.stats) if groups else [],
