@@ -10,6 +10,7 @@ resumed; ``table`` prints what has finished and says what has not.
 
     .venv/bin/python benchmarks/bench_imf.py run [--queue 0/2] [--budget 600] [--only LOG,...]
                                                  [--logs LOG,... (this order)] [--out DIR]
+    .venv/bin/python benchmarks/bench_imf.py prepare --logs LOG [--pm4py-limit SECONDS]
     .venv/bin/python benchmarks/bench_imf.py ours [--budget 600]   # second judge: our alignments
     .venv/bin/python benchmarks/bench_imf.py table
 
@@ -157,8 +158,23 @@ WHO = ("ours", "pm4py")
 METRICS = ("fitness", "precision")
 
 
-def prepare(name: str) -> dict:
-    """Read the log once, mine both models, store variants, nets (PNML) and timings in OUT."""
+def _theirs_child(df, name: str) -> None:
+    """pm4py's IMf in a child process: its net to OUT, its time and tree beside it."""
+    import pm4py
+
+    (net, im, fm), secs, tree = theirs(df)
+    pm4py.write_pnml(net, im, fm, str(OUT / f"{name}.pm4py.pnml"))
+    (OUT / f"{name}.pm4py_tree.json").write_text(json.dumps({"s": secs, "tree": str(from_pm4py_tree(tree))}))
+
+
+def has_model(name: str, who: str) -> bool:
+    return (OUT / f"{name}.{who}.pnml").exists()
+
+
+def prepare(name: str, pm4py_limit: float | None = None) -> dict:
+    """Read the log once, mine both models, store variants, nets (PNML) and timings in OUT.
+    pm4py's IMf runs in a child process; with ``pm4py_limit`` (seconds) it is stopped after
+    that long, and the log is judged on our model only (the row says pm4py's IMf did not finish)."""
     import pm4py
 
     meta_path = OUT / f"{name}.meta.json"
@@ -172,15 +188,29 @@ def prepare(name: str) -> dict:
     variants = variants_of(df)
     (net, im, fm), ours_s, tree = ours(variants)
     pm4py.write_pnml(net, im, fm, str(OUT / f"{name}.ours.pnml"))
-    (net2, im2, fm2), pm4py_s, pm4py_tree = theirs(df)
-    pm4py_tree = from_pm4py_tree(pm4py_tree)
-    pm4py.write_pnml(net2, im2, fm2, str(OUT / f"{name}.pm4py.pnml"))
     ranked = sorted(variants.items(), key=lambda kv: (-kv[1], kv[0]))
     (OUT / f"{name}.variants.json").write_text(json.dumps([[list(t), n] for t, n in ranked]))
     meta = {"log": name, "file": rel, "cases": sum(variants.values()), "variants": len(variants),
             "events": sum(len(t) * n for t, n in variants.items()), "load_s": round(load_s, 1),
-            "ours_s": round(ours_s, 2), "pm4py_s": round(pm4py_s, 1), "ours_tree": str(tree),
-            "pm4py_tree": str(pm4py_tree), "same_tree": canonical(tree) == canonical(pm4py_tree)}
+            "ours_s": round(ours_s, 2), "ours_tree": str(tree)}
+    child = mp.get_context("fork").Process(target=_theirs_child, args=(df, name))
+    child.start()
+    child.join(pm4py_limit)
+    done = OUT / f"{name}.pm4py_tree.json"
+    if child.is_alive():
+        child.kill()
+        child.join()
+        (OUT / f"{name}.pm4py.pnml").unlink(missing_ok=True)
+        meta.update(pm4py_s=None, pm4py_limit_s=pm4py_limit, pm4py_tree=None, same_tree=None)
+    elif done.exists():
+        got = json.loads(done.read_text())
+        done.unlink()
+        from procatlas.mining.tree import parse_tree
+
+        meta.update(pm4py_s=round(got["s"], 1), pm4py_tree=got["tree"],
+                    same_tree=canonical(tree) == canonical(parse_tree(got["tree"])))
+    else:
+        raise RuntimeError(f"{name}: pm4py's IMf failed (exit code {child.exitcode})")
     meta_path.write_text(json.dumps(meta))
     return meta
 
@@ -393,6 +423,24 @@ def value(name: str, who: str, metric: str, *, exact: bool = False) -> tuple[flo
     return (1.0 - sum_ee / sum_at if sum_at else 1.0), len(keys), len(keys)
 
 
+def partial_fitness(name: str) -> tuple[int, dict[str, float]] | None:
+    """Where a fitness judgement is unfinished: pm4py's ``log_fitness`` of both models on the
+    first k variants of the variant table that both have aligned (the same traces for both),
+    as (k, {who: fitness}); None when one has none or both finished."""
+    from pm4py.algo.evaluation.replay_fitness.variants import alignment_based
+
+    variants = read_variants(name)
+    vals = {who: _done(name, who, "fitness") for who in WHO}
+    k = min(len(v) for v in vals.values())
+    if k == 0 or k == len(variants):
+        return None
+    out = {}
+    for who, v in vals.items():
+        per_case = [r for r, (_, c) in zip(v[:k], variants[:k]) for _ in range(c)]
+        out[who] = float(alignment_based.evaluate(per_case)["log_fitness"])
+    return k, out
+
+
 def _same_exact_etc(name: str) -> bool:
     """Both nets have the same ETC precision once every silent marking is counted (by pm4py's
     prefix alignments when they finished, else by our judge)."""
@@ -436,8 +484,14 @@ def table(names: list[str]) -> str:
                 v, done, units = value(name, who, metric)
                 spent = _done(name, who, metric, secs=True)[1]
                 got[who] = v
+                if not has_model(name, who):
+                    row.append("no model")
+                    continue
                 row.append(cell(v, done, units, spent, "variants" if metric == "fitness" else "prefixes"))
-            if None in got.values():
+            if meta.get("pm4py_s") is None:
+                row.append("")
+                verdict.append(f"{metric}: pm4py's IMf gave no model within {meta.get('pm4py_limit_s', 0):,.0f} s")
+            elif None in got.values():
                 row.append("")
                 verdict.append(f"{metric} n/f")
             else:
@@ -450,10 +504,20 @@ def table(names: list[str]) -> str:
                 else:
                     verdict.append(f"{metric} MISSED ({d:+.3f})")
         same = meta.get("same_tree")
-        row += ["yes" if same else "no" if same is not None else "?", f"{meta['ours_s']:.2f}", f"{meta['pm4py_s']:.1f}"]
+        theirs_s = f"{meta['pm4py_s']:.1f}" if meta.get("pm4py_s") is not None else \
+            f"n/f (> {meta.get('pm4py_limit_s', 0):,.0f})"
+        row += ["yes" if same else "no" if same is not None else "?", f"{meta['ours_s']:.2f}", theirs_s]
         lines.append("| " + " | ".join(row) + " |")
         verdicts.append(f"{name}: {', '.join(verdict)}")
     lines += ["", "Within 0.02 of pm4py or better: " + "; ".join(verdicts) + ".", ""]
+    partial = [(name, partial_fitness(name)) for name in names if (OUT / f"{name}.meta.json").exists()]
+    partial = [(name, p) for name, p in partial if p is not None]
+    if partial:
+        lines += ["Unfinished fitness, on the variants pm4py aligned for both models (the first k of the "
+                  "variant table, most frequent first, then by trace; a sample, not the verdict): "
+                  + "; ".join(f"{name}: k = {k:,} of {len(read_variants(name)):,}, ours {f['ours']:.3f}, "
+                              f"pm4py {f['pm4py']:.3f} ({f['ours'] - f['pm4py']:+.3f})"
+                              for name, (k, f) in partial) + ".", ""]
     lines += [
         "Cross-checks, labelled as **our judge**: fitness of the same two nets by procatlas' own "
         "alignments (`hotspots.alignments`, silent steps cost 0) and ETC precision with every "
@@ -499,6 +563,8 @@ def our_judge(name: str, budget: float, *, fitness: bool = True) -> None:
     done = json.loads(path.read_text()) if path.exists() else {}
     variants = dict(read_variants(name))
     for who in WHO:
+        if not has_model(name, who):
+            continue
         net = load_model(OUT / f"{name}.{who}.pnml")
         if "etc" not in done.get(who, {}):
             t0 = time.perf_counter()
@@ -637,7 +703,7 @@ def run(queue: int, queues: int, budget: float, names: list[str]) -> None:
             continue
         for metric in METRICS:
             for who in WHO:
-                if value(name, who, metric)[0] is not None:
+                if not has_model(name, who) or value(name, who, metric)[0] is not None:
                     continue
                 p = ctx.Process(target=_judge_child, args=(name, who, metric, budget))
                 t0 = time.perf_counter()
@@ -671,6 +737,8 @@ def main() -> None:
     ap.add_argument("command", choices=["prepare", "refresh", "run", "ours", "table", "trees"])
     ap.add_argument("--budget", type=float, default=600.0, help="seconds per (log, model, metric) run")
     ap.add_argument("--queue", default="0/1", help="this worker's share of the logs, e.g. 0/2")
+    ap.add_argument("--pm4py-limit", type=float, default=None,
+                    help="prepare: stop pm4py's IMf after this many seconds and judge our model only")
     ap.add_argument("--only", default="", help="comma-separated log names")
     ap.add_argument("--logs", default="", help="comma-separated log names, prepared and judged in this order "
                     "(instead of the default order by effort)")
@@ -694,7 +762,7 @@ def main() -> None:
     elif args.command == "prepare":
         for name in todo:
             try:
-                print(json.dumps(prepare(name))[:300], flush=True)
+                print(json.dumps(prepare(name, args.pm4py_limit))[:300], flush=True)
             except Exception as exc:  # noqa: BLE001 - recorded, next log
                 print(json.dumps({"log": name, "error": repr(exc)[:300]}), flush=True)
     elif args.command == "ours":

@@ -1,0 +1,174 @@
+"""The cut search on bit sets against a plain reading of the cut definitions.
+
+The oracle below works on names and pairs, one activity at a time (the way the miner did
+before the search moved to bit sets); the miner must find the same cut, with the same parts
+in the same order, on any directly-follows graph.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from procatlas.mining.inductive import Dfg, _Bits, _cut_of, _find_cut, _Flat, _merge_skip_chains, _reach
+from procatlas.mining.tree import Operator
+
+
+def _components(nodes: list[str], links) -> list[list[str]]:
+    comp = {a: {a} for a in nodes}
+    for a, b in links:
+        if a in comp and b in comp and comp[a] is not comp[b]:
+            merged = comp[a] | comp[b]
+            for x in merged:
+                comp[x] = merged
+    groups = {id(c): sorted(c, key=nodes.index) for c in comp.values()}
+    return sorted(groups.values(), key=lambda g: nodes.index(g[0]))
+
+
+def _closure(acts: list[str], edges) -> dict[str, set[str]]:
+    reach = {a: set() for a in acts}
+    for a in acts:
+        todo = [b for (x, b) in edges if x == a]
+        while todo:
+            b = todo.pop()
+            if b not in reach[a]:
+                reach[a].add(b)
+                todo.extend(c for (x, c) in edges if x == b)
+    return reach
+
+
+def _seq(acts, dfg):
+    reach = _closure(acts, dfg.edges)
+    groups = [{a} for a in acts]
+
+    def before(g, h):
+        return all(h <= reach[a] for a in g) and all(not (reach[b] & g) for b in h)
+
+    changed = True
+    while changed and len(groups) > 1:
+        changed = False
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                if not before(groups[i], groups[j]) and not before(groups[j], groups[i]):
+                    groups[i] |= groups.pop(j)
+                    changed = True
+                    break
+            if changed:
+                break
+    if len(groups) < 2:
+        return None
+    ordered = sorted(groups, key=lambda g: -sum(before(g, h) for h in groups if h is not g))
+    parts = _merge_skip_chains(ordered, dfg)
+    return [sorted(p) for p in parts] if len(parts) > 1 else None
+
+
+def _par(acts, dfg):
+    links = [(a, b) for i, a in enumerate(acts) for b in acts[i + 1:]
+             if (a, b) not in dfg.edges or (b, a) not in dfg.edges]
+    comps = _components(acts, links)
+    if len(comps) < 2:
+        return None
+    good, only_start, only_end, neither = [], [], [], []
+    for c in comps:
+        s = any(a in dfg.start for a in c)
+        e = any(a in dfg.end for a in c)
+        (good if s and e else only_start if s else only_end if e else neither).append(list(c))
+    while only_start and only_end:
+        good.append(only_start.pop(0) + only_end.pop(0))
+    if not good:
+        return None
+    for c in only_start + only_end + neither:
+        good[0].extend(c)
+    return [sorted(g) for g in sorted(good, key=min)] if len(good) > 1 else None
+
+
+def _loop(acts, dfg):
+    start, end = set(dfg.start), set(dfg.end)
+    if not start or not end:
+        return None
+    body = start | end
+    others = [a for a in acts if a not in body]
+    if not others:
+        return None
+    comps = _components(others, dfg.edges)
+    comp_of = {a: i for i, c in enumerate(comps) for a in c}
+    in_body = [False] * len(comps)
+    entered_from = [set() for _ in comps]
+    leaves_to = [set() for _ in comps]
+    for (a, b) in dfg.edges:
+        if a in body and b in comp_of:
+            if a not in end:
+                in_body[comp_of[b]] = True
+            else:
+                entered_from[comp_of[b]].add(a)
+        if b in body and a in comp_of:
+            if b not in start:
+                in_body[comp_of[a]] = True
+            else:
+                leaves_to[comp_of[a]].add(b)
+    redo, body_acts = [], sorted(body)
+    for k, c in enumerate(comps):
+        if in_body[k] or entered_from[k] != end or leaves_to[k] != start:
+            body_acts.extend(c)
+        else:
+            redo.append(sorted(c))
+    return [sorted(body_acts)] + redo if redo else None
+
+
+def _oracle(dfg: Dfg):
+    acts = sorted(dfg.activities)
+    if len(acts) < 2:
+        return None
+    xor = _components(acts, dfg.edges)
+    if len(xor) > 1:
+        return Operator.XOR, xor
+    for op, finder in ((Operator.SEQ, _seq), (Operator.AND, _par), (Operator.LOOP, _loop)):
+        parts = finder(acts, dfg)
+        if parts:
+            return op, parts
+    return None
+
+
+@st.composite
+def graphs(draw):
+    n = draw(st.integers(2, 9))
+    acts = [chr(ord("a") + i) for i in range(n)]
+    pairs = [(a, b) for a in acts for b in acts]
+    edges = draw(st.lists(st.sampled_from(pairs), max_size=3 * n, unique=True))
+    start = draw(st.lists(st.sampled_from(acts), min_size=1, max_size=n, unique=True))
+    end = draw(st.lists(st.sampled_from(acts), min_size=1, max_size=n, unique=True))
+    return Dfg({a: 1 for a in acts}, {e: 1 for e in edges}, {a: 1 for a in start}, {a: 1 for a in end})
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs())
+def test_cut_search_equals_the_definitions(dfg):
+    assert _find_cut(dfg) == _oracle(dfg)
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs())
+def test_reach_is_the_transitive_closure(dfg):
+    acts = sorted(dfg.activities)
+    g = _Bits.of(acts, dfg)
+    closure = _closure(acts, dfg.edges)
+    assert [set(g.names(m)) for m in _reach(g.n, g.rows, g.cols)] == [closure[a] for a in acts]
+
+
+def test_sequence_of_cycles_and_an_unordered_pair():
+    # a <-> b form one group (they reach each other); c and d are unordered (neither
+    # reaches the other) and share the last group
+    dfg = Dfg({a: 1 for a in "abcd"}, {("a", "b"): 1, ("b", "a"): 1, ("b", "c"): 1, ("a", "d"): 1},
+              {"a": 1}, {"c": 1, "d": 1})
+    assert _find_cut(dfg) == (Operator.SEQ, [["a", "b"], ["c", "d"]])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.lists(st.sampled_from("abcdef"), min_size=1, max_size=7).map(tuple),
+                       st.integers(1, 5), min_size=1, max_size=8))
+def test_graph_without_an_activity_from_the_arrays_equals_the_one_by_name(log):
+    # the activity-concurrent fall-through builds the graph without each activity straight
+    # from the event arrays; it must give the same cut as the graph counted by name
+    flat = _Flat(log)
+    for code in range(len(flat.names)):
+        assert _cut_of(flat.bits(code)) == _find_cut(flat.dfg(drop=code))
