@@ -490,7 +490,8 @@ def table(names: list[str]) -> str:
                 row.append(cell(v, done, units, spent, "variants" if metric == "fitness" else "prefixes"))
             if meta.get("pm4py_s") is None:
                 row.append("")
-                verdict.append(f"{metric}: pm4py's IMf gave no model within {meta.get('pm4py_limit_s', 0):,.0f} s")
+                if metric == METRICS[0]:
+                    verdict.append(f"not measured: pm4py's IMf gave no model within {meta.get('pm4py_limit_s', 0):,.0f} s")
             elif None in got.values():
                 row.append("")
                 verdict.append(f"{metric} n/f")
@@ -506,7 +507,7 @@ def table(names: list[str]) -> str:
         same = meta.get("same_tree")
         theirs_s = f"{meta['pm4py_s']:.1f}" if meta.get("pm4py_s") is not None else \
             f"n/f (> {meta.get('pm4py_limit_s', 0):,.0f})"
-        row += ["yes" if same else "no" if same is not None else "?", f"{meta['ours_s']:.2f}", theirs_s]
+        row += ["yes" if same else "no" if same is not None else "-", f"{meta['ours_s']:.2f}", theirs_s]
         lines.append("| " + " | ".join(row) + " |")
         verdicts.append(f"{name}: {', '.join(verdict)}")
     lines += ["", "Within 0.02 of pm4py or better: " + "; ".join(verdicts) + ".", ""]
