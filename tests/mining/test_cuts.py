@@ -148,11 +148,13 @@ def test_cut_search_equals_the_definitions(dfg):
 
 @settings(max_examples=300, deadline=None)
 @given(graphs())
-def test_reach_is_the_transitive_closure(dfg):
+def test_reach_is_the_transitive_closure_both_ways(dfg):
     acts = sorted(dfg.activities)
     g = _Bits.of(acts, dfg)
     closure = _closure(acts, dfg.edges)
-    assert [set(g.names(m)) for m in _reach(g.n, g.rows, g.cols)] == [closure[a] for a in acts]
+    reach, reached_by = _reach(g.n, g.rows, g.cols)
+    assert [set(g.names(m)) for m in reach] == [closure[a] for a in acts]
+    assert [set(g.names(m)) for m in reached_by] == [{b for b in acts if a in closure[b]} for a in acts]
 
 
 def test_sequence_of_cycles_and_an_unordered_pair():

@@ -69,11 +69,9 @@ class _Flat:
         names = self.names
         if len(codes) == 0:
             return Dfg({}, {}, {}, {})
-        same = tid[1:] == tid[:-1]
+        same, first, last = _bounds(tid)
         pair = codes[:-1][same] * k + codes[1:][same]
         e = np.bincount(pair, weights=w[1:][same], minlength=k * k)
-        first = np.concatenate(([True], ~same))
-        last = np.concatenate((~same, [True]))
         st = np.bincount(codes[first], weights=w[first], minlength=k)
         en = np.bincount(codes[last], weights=w[last], minlength=k)
         ac = np.bincount(codes, weights=w, minlength=k)
@@ -96,12 +94,17 @@ class _Flat:
         adj = np.zeros((k, k), dtype=bool)
         if len(codes) == 0:
             return _Bits(acts, adj, [], [], lambda: self.dfg(drop))
-        same = tid[1:] == tid[:-1]
+        same, first, last = _bounds(tid)
         adj[codes[:-1][same], codes[1:][same]] = True
-        first = np.concatenate(([True], ~same))
-        last = np.concatenate((~same, [True]))
         return _Bits(acts, adj, np.flatnonzero(np.bincount(codes[first], minlength=k)).tolist(),
                      np.flatnonzero(np.bincount(codes[last], minlength=k)).tolist(), lambda: self.dfg(drop))
+
+
+def _bounds(tid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For events in trace order: whether each event is in the same trace as the next (one
+    fewer than the events), and which events start and which end a trace."""
+    same = tid[1:] == tid[:-1]
+    return same, np.concatenate(([True], ~same)), np.concatenate((~same, [True]))
 
 
 def directly_follows(log: Mapping[Trace, int]) -> Dfg:
@@ -152,7 +155,8 @@ class _Bits:
     edges as index arrays and, per activity, its successors and predecessors as bit sets.
     ``dfg`` gives the graph by name (built on first use when made from arrays)."""
 
-    __slots__ = ("acts", "n", "full", "rows", "cols", "succ", "pred", "start", "end", "_dfg", "_make")
+    __slots__ = ("acts", "n", "full", "rows", "cols", "succ", "pred", "start", "end", "_dfg", "_make",
+                 "_linked")
 
     def __init__(self, acts: list[str], adj: np.ndarray, start, end, make_dfg) -> None:
         n = len(acts)
@@ -163,6 +167,7 @@ class _Bits:
         self.start = _mask(start)
         self.end = _mask(end)
         self._dfg, self._make = None, make_dfg
+        self._linked: list[int] | None = None
 
     @classmethod
     def of(cls, acts: list[str], dfg: Dfg) -> _Bits:
@@ -174,6 +179,14 @@ class _Bits:
                 (index[a] for a in dfg.end if a in index), None)
         g._dfg = dfg
         return g
+
+    @property
+    def linked(self) -> list[int]:
+        """Per activity, its neighbours in either direction (the choice and loop cuts both
+        need them)."""
+        if self._linked is None:
+            self._linked = [s | p for s, p in zip(self.succ, self.pred)]
+        return self._linked
 
     @property
     def dfg(self) -> Dfg:
@@ -228,12 +241,13 @@ def _bit_components(nodes: int, adj: list[int]) -> list[int]:
     return comps
 
 
-def _reach(n: int, rows: np.ndarray, cols: np.ndarray) -> list[int]:
-    """Per activity, the activities reachable by a path of one or more edges (``rows[e] ->
-    cols[e]``), as bit sets: the strongly connected components (scipy), then one pass over
-    their condensation in reverse topological order."""
+def _reach(n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[list[int], list[int]]:
+    """Per activity, as bit sets, the activities reachable from it and those it is reachable
+    from, by paths of one or more edges (``rows[e] -> cols[e]``): the strongly connected
+    components (scipy; the reversed graph has the same ones), then one pass over their
+    condensation in each topological direction."""
     if len(rows) == 0:
-        return [0] * n
+        return [0] * n, [0] * n
     graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
     count, label = connected_components(graph, directed=True, connection="strong")
     a, b = label[rows], label[cols]
@@ -242,12 +256,15 @@ def _reach(n: int, rows: np.ndarray, cols: np.ndarray) -> list[int]:
     cyclic[a[a == b]] = True
     links = np.unique(a[a != b] * count + b[a != b])
     out: list[list[int]] = [[] for _ in range(count)]
+    into: list[list[int]] = [[] for _ in range(count)]
     indeg = [0] * count
     for x, y in zip((links // count).tolist(), (links % count).tolist()):
         out[x].append(y)
+        into[y].append(x)
         indeg[y] += 1
+    labels = label.tolist()
     nodes = [0] * count
-    for i, c in enumerate(label.tolist()):
+    for i, c in enumerate(labels):
         nodes[c] |= 1 << i
     order = [c for c in range(count) if indeg[c] == 0]
     for c in order:              # Kahn: the list grows while it is walked
@@ -255,19 +272,22 @@ def _reach(n: int, rows: np.ndarray, cols: np.ndarray) -> list[int]:
             indeg[y] -= 1
             if indeg[y] == 0:
                 order.append(y)
-    reach = [0] * count
     cyc = cyclic.tolist()
-    for c in reversed(order):
-        r = nodes[c] if cyc[c] else 0
-        for y in out[c]:
-            r |= reach[y] | nodes[y]
-        reach[c] = r
-    return [reach[c] for c in label.tolist()]
+
+    def closure(walk, nbrs) -> list[int]:
+        got = [0] * count
+        for c in walk:
+            r = nodes[c] if cyc[c] else 0
+            for y in nbrs[c]:
+                r |= got[y] | nodes[y]
+            got[c] = r
+        return [got[c] for c in labels]
+
+    return closure(reversed(order), out), closure(order, into)
 
 
 def _xor_cut(g: _Bits) -> list[int] | None:
-    adj = [g.succ[i] | g.pred[i] for i in range(g.n)]
-    comps = _bit_components(g.full, adj)
+    comps = _bit_components(g.full, g.linked)
     return comps if len(comps) > 1 else None
 
 
@@ -278,8 +298,7 @@ def _seq_cut(g: _Bits) -> list[list[str]] | None:
     other, must share a group; those forced groups are built first, then groups that are still
     not ordered are merged until all are."""
     n, full = g.n, g.full
-    reach = _reach(n, g.rows, g.cols)
-    reached_by = _reach(n, g.cols, g.rows)
+    reach, reached_by = _reach(n, g.rows, g.cols)
     same = [((reach[i] & reached_by[i]) | (full & ~(reach[i] | reached_by[i]))) & ~(1 << i)
             for i in range(n)]
     groups = _bit_components(full, same)
@@ -388,9 +407,8 @@ def _loop_cut(g: _Bits) -> list[list[str]] | None:
     others = g.full & ~body
     if not others:
         return None
-    adj = [g.succ[i] | g.pred[i] for i in range(g.n)]
     redo, body_acts = [], body
-    for c in _bit_components(others, adj):
+    for c in _bit_components(others, g.linked):
         into = out = 0
         for i in _members(c):
             into |= g.pred[i]
