@@ -577,8 +577,8 @@ def _pair_crossings(v: int, w: int, nbrs, pos) -> tuple[float, float]:
     return left, right
 
 
-def _transpose(layers: list[list[int]], up, down, pos: list[int], max_passes: int = 12,
-               equal_swaps: bool = False, budget: list[int] | None = None) -> None:
+def _transpose(layers: list[list[int]], up, down, pos: list[int], budget: list[int], max_passes: int = 12,
+               equal_swaps: bool = False) -> None:
     """Swap adjacent nodes while that strictly reduces crossings (Gansner et al.); a layer
     is looked at again only when it or a neighbouring layer changed. With ``equal_swaps``,
     pairs whose swap keeps a non-zero crossing count are swapped too. ``budget`` (a one-item
@@ -591,10 +591,9 @@ def _transpose(layers: list[list[int]], up, down, pos: list[int], max_passes: in
         for li, layer in enumerate(layers):
             if not dirty[li]:
                 continue
-            if budget is not None:
-                if budget[0] <= 0:
-                    return
-                budget[0] -= len(layer) - 1
+            if budget[0] <= 0:
+                return
+            budget[0] -= len(layer) - 1
             for j in range(len(layer) - 1):
                 v, w = layer[j], layer[j + 1]
                 b1, a1 = _pair_crossings(v, w, up, pos)
@@ -640,7 +639,7 @@ def _sweeps(layers, up, down, size: int, iterations: int, upward_first: bool, bu
         else:
             for i in range(len(work) - 2, -1, -1):
                 _reorder(work[i], down, pos, flip)
-        _transpose(work, up, down, pos, equal_swaps=flip, budget=budget)
+        _transpose(work, up, down, pos, budget, equal_swaps=flip)
         c = _total_crossings(work, down, pos)
         if c < best_c:
             best, best_c, stale = [list(layer) for layer in work], c, 0
