@@ -268,3 +268,30 @@ def test_shared_object_tables_are_built_once_with_the_same_results(monkeypatch):
         shared = run()
     assert shared == alone and len(builds) == 1
     assert ws.rows("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'pa_trg%'") == []
+
+
+def test_shared_object_tables_stay_with_the_thread_that_shares_them():
+    """Another thread on the same workspace (the web app's cache thread) does not read the shared
+    tables, which the sharing thread drops when it leaves: it builds and drops its own."""
+    import threading
+
+    from procatlas.triggers._base import object_tables, shared_object_tables
+    ws = _order_log(10).workspace()
+    seen: dict[str, str] = {}
+
+    def other():
+        with object_tables(ws) as t:
+            seen["other"] = t.p
+    with shared_object_tables(ws):
+        with object_tables(ws) as t:
+            seen["first"] = t.p
+        with object_tables(ws) as t:
+            assert t.p == seen["first"]  # kept for the next analysis of this thread
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert seen["other"] != seen["first"]
+        # the other thread dropped its own tables, the shared ones are still there
+        left = {r[0] for r in ws.rows("SELECT table_name FROM duckdb_tables() WHERE temporary")}
+        assert f"{seen['first']}_eo" in left and f"{seen['other']}_eo" not in left
+    assert ws.rows("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'pa_trg%'") == []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from procatlas.workspace.core import Workspace
 
@@ -115,8 +116,11 @@ class ObjectTables:
         return otype
 
 
-# id(workspace) -> the tables kept by shared_object_tables (None until an analysis builds them)
-_shared: dict[int, ObjectTables | None] = {}
+# id(workspace) -> the tables kept by shared_object_tables (None until an analysis builds them).
+# A context variable, not a module dict: an analysis on another thread (the web app's request and
+# cache threads share a workspace) builds and drops its own tables instead of reading tables that
+# the atlas's thread may drop under it.
+_shared: ContextVar[dict[int, ObjectTables | None]] = ContextVar("procatlas_shared_object_tables")
 _PARTS = ((EO_SQL, "eo"), (EV_SQL, "ev"), (HOME_SQL, "home"), (ROLE_SQL, "role"))
 
 
@@ -140,10 +144,11 @@ def _drop(ws: Workspace, p: str) -> None:
 def object_tables(ws: Workspace) -> Iterator[ObjectTables]:
     """The working tables of one analysis (built now, dropped after), or, inside
     :func:`shared_object_tables`, those of the first analysis, kept for the next."""
-    if id(ws) in _shared:
-        if _shared[id(ws)] is None:
-            _shared[id(ws)] = _build(ws)
-        yield _shared[id(ws)]
+    shared = _shared.get({})
+    if id(ws) in shared:
+        if shared[id(ws)] is None:
+            shared[id(ws)] = _build(ws)
+        yield shared[id(ws)]
         return
     tables = _build(ws)
     try:
@@ -156,14 +161,16 @@ def object_tables(ws: Workspace) -> Iterator[ObjectTables]:
 def shared_object_tables(ws: Workspace) -> Iterator[None]:
     """Inside, the analyses of ``ws`` build the working tables once (the atlas runs inventory,
     catalog, triggers and dependencies on the same data; on Spark each build is many jobs)."""
-    if id(ws) in _shared:
+    shared = _shared.get({})
+    if id(ws) in shared:
         yield
         return
-    _shared[id(ws)] = None
+    token = _shared.set({**shared, id(ws): None})
     try:
         yield
     finally:
-        kept = _shared.pop(id(ws))
+        kept = _shared.get()[id(ws)]
+        _shared.reset(token)
         if kept is not None:
             _drop(ws, kept.p)
 
