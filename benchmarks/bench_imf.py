@@ -690,9 +690,12 @@ def _judge_child(name, who, metric, budget):
     judge(name, who, metric, budget)
 
 
-def run(queue: int, queues: int, budget: float, names: list[str]) -> None:
+def run(queue: int, queues: int, budget: float, names: list[str], *, who: tuple[str, ...] = WHO,
+        metrics: tuple[str, ...] = METRICS) -> None:
     """Work through (log, metric, model) jobs of this queue: cheapest logs first, each job
-    resumed where a previous run stopped and hard-killed after ``budget`` seconds."""
+    resumed where a previous run stopped and hard-killed after ``budget`` seconds.  ``who`` and
+    ``metrics`` select jobs, so that two workers can share one log (never the same job: both
+    would append the same chunks)."""
     ctx = mp.get_context("fork")
     for i, name in enumerate(names):
         if i % queues != queue:
@@ -702,19 +705,19 @@ def run(queue: int, queues: int, budget: float, names: list[str]) -> None:
         except Exception as exc:  # noqa: BLE001 - recorded, next log
             print(json.dumps({"log": name, "error": repr(exc)[:300]}), flush=True)
             continue
-        for metric in METRICS:
-            for who in WHO:
-                if not has_model(name, who) or value(name, who, metric)[0] is not None:
+        for metric in metrics:
+            for model in who:
+                if not has_model(name, model) or value(name, model, metric)[0] is not None:
                     continue
-                p = ctx.Process(target=_judge_child, args=(name, who, metric, budget))
+                p = ctx.Process(target=_judge_child, args=(name, model, metric, budget))
                 t0 = time.perf_counter()
                 p.start()
                 p.join(budget + 120)
                 if p.is_alive():
                     p.kill()
                     p.join()
-                v, done, units = value(name, who, metric)
-                print(json.dumps({"log": name, "who": who, "metric": metric, "value": v, "done": done,
+                v, done, units = value(name, model, metric)
+                print(json.dumps({"log": name, "who": model, "metric": metric, "value": v, "done": done,
                                   "units": units, "secs": round(time.perf_counter() - t0, 1)}), flush=True)
 
 
@@ -733,6 +736,14 @@ def by_size(names=None) -> list[str]:
     return [n for n, rel in sorted(LOGS, key=lambda x: size(x[1])) if not names or n in names]
 
 
+def _choice(given: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    chosen = tuple(s for s in given.split(",") if s)
+    wrong = sorted(set(chosen) - set(allowed))
+    if wrong or not chosen:
+        sys.exit(f"choose from {', '.join(allowed)}: got {given!r}")
+    return tuple(a for a in allowed if a in chosen)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("command", choices=["prepare", "refresh", "run", "ours", "table", "trees"])
@@ -740,6 +751,8 @@ def main() -> None:
     ap.add_argument("--queue", default="0/1", help="this worker's share of the logs, e.g. 0/2")
     ap.add_argument("--pm4py-limit", type=float, default=None,
                     help="prepare: stop pm4py's IMf after this many seconds and judge our model only")
+    ap.add_argument("--who", default=",".join(WHO), help="run: the models to judge (ours, pm4py)")
+    ap.add_argument("--metrics", default=",".join(METRICS), help="run: fitness, precision or both")
     ap.add_argument("--only", default="", help="comma-separated log names")
     ap.add_argument("--logs", default="", help="comma-separated log names, prepared and judged in this order "
                     "(instead of the default order by effort)")
@@ -759,7 +772,7 @@ def main() -> None:
     todo = ordered or [n for n in BY_EFFORT if n in names]
     if args.command == "run":
         q, qs = (int(x) for x in args.queue.split("/"))
-        run(q, qs, args.budget, todo)
+        run(q, qs, args.budget, todo, who=_choice(args.who, WHO), metrics=_choice(args.metrics, METRICS))
     elif args.command == "prepare":
         for name in todo:
             try:
