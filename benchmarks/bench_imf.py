@@ -309,6 +309,18 @@ def _done(name: str, who: str, metric: str, *, secs: bool = False):
     return (vals, spent) if secs else vals
 
 
+def _last_chunk_secs(name: str, who: str, metric: str) -> float:
+    """Seconds the last stored chunk of a judgement took (0 when none)."""
+    path = _partial_path(name, who, metric)
+    lines = path.read_text().splitlines() if path.exists() else []
+    for line in reversed(lines):
+        try:
+            return float(json.loads(line).get("secs", 0.0))
+        except ValueError:  # the last line of a run killed while writing
+            continue
+    return 0.0
+
+
 def _net(name: str, who: str):
     import pm4py
 
@@ -328,9 +340,13 @@ def judge(name: str, who: str, metric: str, budget: float, chunk: int = 10) -> N
     net, im, fm = _net(name, who)
     units = _units(name, metric)
     done = len(_done(name, who, metric))
+    if _last_chunk_secs(name, who, metric) > 120:
+        chunk = 1
     params = {"show_progress_bar": False, "multiprocessing": False}
     with open(_partial_path(name, who, metric), "a", encoding="utf-8") as fh:
         while done < len(units) and time.perf_counter() - t0 < budget:
+            # one unit at a time once a chunk takes minutes: a run killed at its budget then loses
+            # one long alignment, not ten
             part = units[done:done + chunk]
             c0 = time.perf_counter()
             if metric == "fitness":
@@ -359,9 +375,11 @@ def judge(name: str, who: str, metric: str, budget: float, chunk: int = 10) -> N
                                    if t.label is not None}
                         exact |= _after_silent(net, m)
                     vals.append({"pm4py": sorted(labels), "exact": sorted(exact)})
-            fh.write(json.dumps({"start": done, "vals": vals, "secs": round(time.perf_counter() - c0, 2)}) + "\n")
+            secs = time.perf_counter() - c0
+            fh.write(json.dumps({"start": done, "vals": vals, "secs": round(secs, 2)}) + "\n")
             fh.flush()
             done += len(part)
+            chunk = 1 if secs > 120 else max(chunk, 10) if secs < 30 else chunk
 
 
 def _after_silent(net, marking) -> set[str]:
