@@ -529,6 +529,7 @@ def table(names: list[str]) -> str:
         lines.append("| " + " | ".join(row) + " |")
         verdicts.append(f"{name}: {', '.join(verdict)}")
     lines += ["", "Within 0.02 of pm4py or better: " + "; ".join(verdicts) + ".", ""]
+    lines += _work_left(names)
     partial = [(name, partial_fitness(name)) for name in names if (OUT / f"{name}.meta.json").exists()]
     partial = [(name, p) for name, p in partial if p is not None]
     if partial:
@@ -569,6 +570,33 @@ def table(names: list[str]) -> str:
             row.append(f"{max(diffs):.4f}" if diffs else "")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _work_left(names: list[str]) -> list[str]:
+    """Markdown lines: the unfinished judgements, with the CPU time they would still need at the
+    mean rate of the units aligned so far (an estimate: later units can be longer)."""
+    rows = []
+    for name in names:
+        if not (OUT / f"{name}.meta.json").exists():
+            continue
+        for metric in METRICS:
+            for who in WHO:
+                if not has_model(name, who):
+                    continue
+                v, done, units = value(name, who, metric)
+                if v is not None:
+                    continue
+                spent = _done(name, who, metric, secs=True)[1]
+                rate = spent / done if done else None
+                left = f"{rate * (units - done) / 3600:,.1f}" if rate else "no rate yet"
+                rows.append(f"| {name} | {who} | {metric} | {done:,} / {units:,} | "
+                            f"{'' if rate is None else f'{rate:.2f}'} | {left} |")
+    if not rows:
+        return []
+    return ["Judge work left (pm4py, one core; hours at the mean seconds per unit so far, an estimate: "
+            "the units are in variant-table order and later ones can be longer):", "",
+            "| log | model | metric | aligned | s / unit so far | hours left |",
+            "|---|---|---|---:|---:|---:|", *rows, ""]
 
 
 def our_judge(name: str, budget: float, *, fitness: bool = True) -> None:
