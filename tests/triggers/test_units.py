@@ -271,8 +271,8 @@ def test_shared_object_tables_are_built_once_with_the_same_results(monkeypatch):
 
 
 def test_shared_object_tables_stay_with_the_thread_that_shares_them():
-    """Another thread on the same workspace (the web app's cache thread) does not read the shared
-    tables, which the sharing thread drops when it leaves: it builds and drops its own."""
+    """Another thread with the same workspace object does not read the shared tables, which the
+    sharing thread drops when it leaves: it builds and drops its own."""
     import threading
 
     from procatlas.triggers._base import object_tables, shared_object_tables

@@ -117,9 +117,9 @@ class ObjectTables:
 
 
 # id(workspace) -> the tables kept by shared_object_tables (None until an analysis builds them).
-# A context variable, not a module dict: an analysis on another thread (the web app's request and
-# cache threads share a workspace) builds and drops its own tables instead of reading tables that
-# the atlas's thread may drop under it.
+# A context variable, not a module dict: an analysis run on another thread with the same workspace
+# object builds and drops its own tables instead of reading tables that the sharing thread drops
+# when it leaves.
 _shared: ContextVar[dict[int, ObjectTables | None]] = ContextVar("procatlas_shared_object_tables")
 _PARTS = ((EO_SQL, "eo"), (EV_SQL, "ev"), (HOME_SQL, "home"), (ROLE_SQL, "role"))
 
