@@ -292,33 +292,33 @@ def _partial_path(name: str, who: str, metric: str) -> Path:
     return OUT / f"{name}.{who}.{metric}.jsonl"
 
 
+def _records(name: str, who: str, metric: str) -> list[dict]:
+    """The stored chunks of a judgement, in the order written."""
+    path = _partial_path(name, who, metric)
+    recs = []
+    for line in path.read_text().splitlines() if path.exists() else []:
+        try:
+            recs.append(json.loads(line))
+        except ValueError:  # the last line of a run killed while writing
+            continue
+    return recs
+
+
 def _done(name: str, who: str, metric: str, *, secs: bool = False):
     """Stored per-unit results of a judgement (and, with ``secs``, the seconds they took)."""
-    path = _partial_path(name, who, metric)
     vals: list = []
     spent = 0.0
-    if path.exists():
-        for line in path.read_text().splitlines():
-            try:
-                rec = json.loads(line)
-            except ValueError:  # the last line of a run killed while writing
-                continue
-            if rec["start"] == len(vals):  # a chunk written twice by a killed run is skipped
-                vals.extend(rec["vals"])
-                spent += rec.get("secs", 0.0)
+    for rec in _records(name, who, metric):
+        if rec["start"] == len(vals):  # a chunk written twice by a killed run is skipped
+            vals.extend(rec["vals"])
+            spent += rec.get("secs", 0.0)
     return (vals, spent) if secs else vals
 
 
 def _last_chunk_secs(name: str, who: str, metric: str) -> float:
     """Seconds the last stored chunk of a judgement took (0 when none)."""
-    path = _partial_path(name, who, metric)
-    lines = path.read_text().splitlines() if path.exists() else []
-    for line in reversed(lines):
-        try:
-            return float(json.loads(line).get("secs", 0.0))
-        except ValueError:  # the last line of a run killed while writing
-            continue
-    return 0.0
+    recs = _records(name, who, metric)
+    return float(recs[-1].get("secs", 0.0)) if recs else 0.0
 
 
 def _net(name: str, who: str):
