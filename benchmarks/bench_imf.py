@@ -340,6 +340,7 @@ def judge(name: str, who: str, metric: str, budget: float, chunk: int = 10) -> N
     net, im, fm = _net(name, who)
     units = _units(name, metric)
     done = len(_done(name, who, metric))
+    size = chunk
     if _last_chunk_secs(name, who, metric) > 120:
         chunk = 1
     params = {"show_progress_bar": False, "multiprocessing": False}
@@ -379,7 +380,7 @@ def judge(name: str, who: str, metric: str, budget: float, chunk: int = 10) -> N
             fh.write(json.dumps({"start": done, "vals": vals, "secs": round(secs, 2)}) + "\n")
             fh.flush()
             done += len(part)
-            chunk = 1 if secs > 120 else max(chunk, 10) if secs < 30 else chunk
+            chunk = 1 if secs > 120 else size if secs < 30 else chunk
 
 
 def _after_silent(net, marking) -> set[str]:
