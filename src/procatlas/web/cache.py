@@ -98,6 +98,11 @@ class Handle:
                     self._timer.daemon = True
                     self._timer.start()
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the connection is open (it holds the file's lock until the idle timer closes it)."""
+        return self._ws is not None
+
     def _open(self) -> None:
         from procatlas.workspace import Workspace
         try:
