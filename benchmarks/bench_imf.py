@@ -6,11 +6,15 @@ pm4py's own IMf with the same noise threshold are stored in benchmarks/out/imf/ 
 table; then pm4py judges both nets with alignments: fitness from the alignments of the variants,
 ETC precision from the alignments of the distinct prefixes. The judgement is stored a chunk at a
 time (one JSONL file per log, model and metric), so runs with a time budget can be stopped and
-resumed; ``table`` prints what has finished and says what has not.
+resumed; ``table`` prints what has finished and says what has not.  Where a judgement would take
+days, ``sample`` judges a fixed random sample of its remaining units for both models, and the
+table gives the estimate with its interval beside the unfinished row (judge_sample.py).
 
     .venv/bin/python benchmarks/bench_imf.py run [--queue 0/2] [--budget 600] [--only LOG,...]
                                                  [--logs LOG,... (this order)] [--out DIR]
     .venv/bin/python benchmarks/bench_imf.py prepare --logs LOG [--pm4py-limit SECONDS]
+    .venv/bin/python benchmarks/bench_imf.py sample --logs LOG [--who ours|pm4py] [--metrics ...]
+                                                    [--draws 400] [--budget 3600]
     .venv/bin/python benchmarks/bench_imf.py ours [--budget 600]   # second judge: our alignments
     .venv/bin/python benchmarks/bench_imf.py table
 
@@ -36,6 +40,9 @@ warnings.filterwarnings("ignore")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import judge_sample  # noqa: E402 - beside this script
 
 NOISE = 0.2
 PM4PY = "2.7.23"
@@ -327,15 +334,47 @@ def _net(name: str, who: str):
     return pm4py.read_pnml(str(OUT / f"{name}.{who}.pnml"))
 
 
-def judge(name: str, who: str, metric: str, budget: float, chunk: int = 10) -> None:
-    """Continue pm4py's judgement of one model: alignments of variants (fitness) or of ETC
-    prefixes stopped at pm4py's stop marking (precision), a chunk at a time, appended to a file."""
+def _judge_part(net, im, fm, metric: str, part: list) -> list:
+    """pm4py's judgement of some units of one model: the alignments of variants (fitness) or of ETC
+    prefixes stopped at pm4py's stop marking (precision), one stored value per unit."""
     from pm4py.algo.conformance.alignments.petri_net import algorithm as alignments
     from pm4py.algo.evaluation.precision import utils as precision_utils
     from pm4py.algo.evaluation.precision.variants import align_etconformance as etc
     from pm4py.objects.log.obj import Event, EventLog, Trace
     from pm4py.objects.petri_net.utils.align_utils import get_visible_transitions_eventually_enabled_by_marking
 
+    params = {"show_progress_bar": False, "multiprocessing": False}
+    if metric == "fitness":
+        log = EventLog([Trace([Event({"concept:name": a}) for a in t]) for t, _ in part])
+        # pm4py's default A* with the state-equation heuristic. Every variant returns an
+        # optimal alignment under the same cost function, so the cost and fitness do not
+        # depend on the choice (the verdicts before 2026-11-27 10:30 UTC used the Dijkstra
+        # variant; the same 20 costs on billing_1t and bpic2020_permit_1t). On the nets with
+        # wide parallel blocks A* is 10-36x faster (billing_1t: 15.0 s -> 1.6 s for ten
+        # variants; bpic2020_permit_1t, pm4py's net: 388 s -> 10.8 s for ten).
+        res = alignments.apply_log(log, net, im, fm, parameters=dict(params),
+                                   variant=alignments.Variants.VERSION_STATE_EQUATION_A_STAR)
+        return [None if r is None else {"cost": r["cost"], "bwc": r["bwc"], "fitness": r["fitness"]}
+                for r in res]
+    fake = precision_utils.form_fake_log(part)
+    stops = etc.align_fake_log_stop_marking(fake, net, im, fm, parameters=dict(params))
+    vals = []
+    for marks in etc.transform_markings_from_sync_to_original_net(stops, net):
+        if marks is None:
+            vals.append(None)
+            continue
+        labels, exact = set(), set()
+        for m in marks:
+            labels |= {t.label for t in get_visible_transitions_eventually_enabled_by_marking(net, m)
+                       if t.label is not None}
+            exact |= _after_silent(net, m)
+        vals.append({"pm4py": sorted(labels), "exact": sorted(exact)})
+    return vals
+
+
+def judge(name: str, who: str, metric: str, budget: float, chunk: int = 10) -> None:
+    """Continue pm4py's judgement of one model (:func:`_judge_part`), a chunk at a time, appended
+    to a file."""
     t0 = time.perf_counter()
     net, im, fm = _net(name, who)
     units = _units(name, metric)
@@ -343,39 +382,13 @@ def judge(name: str, who: str, metric: str, budget: float, chunk: int = 10) -> N
     size = chunk
     if _last_chunk_secs(name, who, metric) > 120:
         chunk = 1
-    params = {"show_progress_bar": False, "multiprocessing": False}
     with open(_partial_path(name, who, metric), "a", encoding="utf-8") as fh:
         while done < len(units) and time.perf_counter() - t0 < budget:
             # one unit at a time once a chunk takes minutes: a run killed at its budget then loses
             # one long alignment, not ten
             part = units[done:done + chunk]
             c0 = time.perf_counter()
-            if metric == "fitness":
-                log = EventLog([Trace([Event({"concept:name": a}) for a in t]) for t, _ in part])
-                # pm4py's default A* with the state-equation heuristic. Every variant returns an
-                # optimal alignment under the same cost function, so the cost and fitness do not
-                # depend on the choice (the verdicts before 2026-11-27 10:30 UTC used the Dijkstra
-                # variant; the same 20 costs on billing_1t and bpic2020_permit_1t). On the nets with
-                # wide parallel blocks A* is 10-36x faster (billing_1t: 15.0 s -> 1.6 s for ten
-                # variants; bpic2020_permit_1t, pm4py's net: 388 s -> 10.8 s for ten).
-                res = alignments.apply_log(log, net, im, fm, parameters=dict(params),
-                                           variant=alignments.Variants.VERSION_STATE_EQUATION_A_STAR)
-                vals = [None if r is None else {"cost": r["cost"], "bwc": r["bwc"], "fitness": r["fitness"]}
-                        for r in res]
-            else:
-                fake = precision_utils.form_fake_log(part)
-                stops = etc.align_fake_log_stop_marking(fake, net, im, fm, parameters=dict(params))
-                vals = []
-                for marks in etc.transform_markings_from_sync_to_original_net(stops, net):
-                    if marks is None:
-                        vals.append(None)
-                        continue
-                    labels, exact = set(), set()
-                    for m in marks:
-                        labels |= {t.label for t in get_visible_transitions_eventually_enabled_by_marking(net, m)
-                                   if t.label is not None}
-                        exact |= _after_silent(net, m)
-                    vals.append({"pm4py": sorted(labels), "exact": sorted(exact)})
+            vals = _judge_part(net, im, fm, metric, part)
             secs = time.perf_counter() - c0
             fh.write(json.dumps({"start": done, "vals": vals, "secs": round(secs, 2)}) + "\n")
             fh.flush()
@@ -407,57 +420,74 @@ def _after_silent(net, marking) -> set[str]:
     return labels
 
 
-def value(name: str, who: str, metric: str, *, exact: bool = False) -> tuple[float | None, int, int]:
-    """pm4py's figure from the stored judgement: (value or None while incomplete, done, units).
-    ``exact`` (precision only): the same alignments, with every marking reachable by silent
-    transitions after the prefix counted (see :func:`_after_silent`)."""
-    from pm4py.algo.evaluation.replay_fitness.variants import alignment_based
+def _weights(name: str, metric: str) -> list[int]:
+    """Each unit's weight in pm4py's sums: the cases of a variant (fitness) or through a prefix
+    (precision), in the order of :func:`_units`."""
+    variants = read_variants(name)
+    if metric == "fitness":
+        return [n for _, n in variants]
+    keys, _, count = prefix_table(variants)
+    return [count[k] for k in keys]
+
+
+def _unit_terms(name: str, who: str, metric: str, *, exact: bool = False):
+    """pm4py's figure as ``1 - (a0 + sum w_k a_k) / (b0 + sum w_k b_k)`` (judge_sample.py):
+    ``(a0, b0, terms)`` with ``terms(k, stored value)`` giving ``(a_k, b_k)``, or None for a unit
+    pm4py could not align (it adds nothing to pm4py's sums).  Fitness: cost and worst-case cost
+    (``log_fitness``); precision: escaping and enabled activities after the prefix, with the empty
+    prefix in a0/b0 (``align_etconformance.apply``).  ``exact`` (precision only): every marking
+    reachable by silent transitions after the prefix counted (see :func:`_after_silent`)."""
     from pm4py.objects.petri_net.utils.align_utils import get_visible_transitions_eventually_enabled_by_marking
 
-    variants = read_variants(name)
-    vals = _done(name, who, metric)
     if metric == "fitness":
-        n = len(variants)
-        if len(vals) < n:
-            return None, len(vals), n
-        per_case = [v for v, (_, c) in zip(vals, variants) for _ in range(c)]
-        return float(alignment_based.evaluate(per_case)["log_fitness"]), n, n
-    keys, follow, count = prefix_table(variants)
-    if len(vals) < len(keys):
-        return None, len(vals), len(keys)
-    # the same sums as pm4py's align_etconformance.apply, including its empty-prefix term
-    sum_at = sum_ee = 0
-    for key, rec in zip(keys, vals):
-        if rec is not None:
-            labels = rec["exact" if exact else "pm4py"]
-            sum_at += len(labels) * count[key]
-            sum_ee += len(set(labels) - follow[key]) * count[key]
+        return 0.0, 0.0, lambda k, rec: None if rec is None else (rec["cost"], rec["bwc"])
+    variants = read_variants(name)
+    keys, follow, _ = prefix_table(variants)
+
+    def terms(k, rec):
+        if rec is None:
+            return None
+        labels = set(rec["exact" if exact else "pm4py"])
+        return len(labels - follow[keys[k]]), len(labels)
+
     net, im, _ = _net(name, who)
     initial = _after_silent(net, im) if exact else \
         {t.label for t in get_visible_transitions_eventually_enabled_by_marking(net, im)}
     starts = {t[0] for t, _ in variants if t}
     cases = sum(c for _, c in variants)
-    sum_at += cases * len(initial)
-    sum_ee += cases * len(initial - starts)
-    return (1.0 - sum_ee / sum_at if sum_at else 1.0), len(keys), len(keys)
+    return cases * len(initial - starts), cases * len(initial), terms
+
+
+def _figure(name: str, who: str, metric: str, vals: list, *, exact: bool = False) -> float:
+    """pm4py's figure from the stored values of the first ``len(vals)`` units."""
+    a, b, terms = _unit_terms(name, who, metric, exact=exact)
+    for w, (k, rec) in zip(_weights(name, metric), enumerate(vals)):
+        t = terms(k, rec)
+        if t is not None:
+            a += w * t[0]
+            b += w * t[1]
+    return 1.0 - a / b if b > 0 else 1.0
+
+
+def value(name: str, who: str, metric: str, *, exact: bool = False) -> tuple[float | None, int, int]:
+    """pm4py's figure from the stored judgement: (value or None while incomplete, done, units).
+    ``exact``: see :func:`_unit_terms`."""
+    vals = _done(name, who, metric)
+    n = len(_weights(name, metric))
+    if len(vals) < n:
+        return None, len(vals), n
+    return _figure(name, who, metric, vals, exact=exact), n, n
 
 
 def partial_fitness(name: str) -> tuple[int, dict[str, float]] | None:
     """Where a fitness judgement is unfinished: pm4py's ``log_fitness`` of both models on the
     first k variants of the variant table that both have aligned (the same traces for both),
     as (k, {who: fitness}); None when one has none or both finished."""
-    from pm4py.algo.evaluation.replay_fitness.variants import alignment_based
-
-    variants = read_variants(name)
     vals = {who: _done(name, who, "fitness") for who in WHO}
     k = min(len(v) for v in vals.values())
-    if k == 0 or k == len(variants):
+    if k == 0 or k == len(read_variants(name)):
         return None
-    out = {}
-    for who, v in vals.items():
-        per_case = [r for r, (_, c) in zip(v[:k], variants[:k]) for _ in range(c)]
-        out[who] = float(alignment_based.evaluate(per_case)["log_fitness"])
-    return k, out
+    return k, {who: _figure(name, who, "fitness", v[:k]) for who, v in vals.items()}
 
 
 def _same_exact_etc(name: str) -> bool:
@@ -531,6 +561,7 @@ def table(names: list[str]) -> str:
         verdicts.append(f"{name}: {', '.join(verdict)}")
     lines += ["", "Within 0.02 of pm4py or better: " + "; ".join(verdicts) + ".", ""]
     lines += _work_left(names)
+    lines += _sample_table(names)
     partial = [(name, partial_fitness(name)) for name in names if (OUT / f"{name}.meta.json").exists()]
     partial = [(name, p) for name, p in partial if p is not None]
     if partial:
@@ -732,6 +763,143 @@ def exact_etc(net, variants) -> float:
     return 1.0 - sum_ee / sum_at if sum_at else 1.0
 
 
+def _in_child(target, args: tuple, limit: float, **kwargs) -> int | None:
+    """Run ``target`` in a forked child, killed after ``limit`` seconds; its exit code."""
+    p = mp.get_context("fork").Process(target=target, args=args, kwargs=kwargs)
+    p.start()
+    p.join(limit)
+    if p.is_alive():
+        p.kill()
+        p.join()
+    return p.exitcode
+
+
+def _sample_spec(name: str, metric: str, draws: int | None = None, seed: int = 1) -> dict | None:
+    """The fixed sample of a judgement too long to finish (judge_sample.py): ``h``, the units
+    judged exactly for both models when the sample was first drawn, and ``draws``, unit indices
+    from ``h`` on drawn with probability proportional to their weight.  With ``draws`` larger than
+    the stored number, the sample is extended by the same random sequence."""
+    path = OUT / f"{name}.{metric}.sample.json"
+    spec = json.loads(path.read_text()) if path.exists() else None
+    if draws is None or (spec is not None and len(spec["draws"]) >= draws):
+        return spec
+    if spec is None:
+        h = min(len(_done(name, who, metric)) for who in WHO if has_model(name, who))
+        spec = {"h": h, "seed": seed, "draws": []}
+    more = judge_sample.draw(_weights(name, metric), spec["h"], draws, spec["seed"])
+    assert more[:len(spec["draws"])] == spec["draws"], "the stored draws do not come from this seed"
+    spec["draws"] = more
+    path.write_text(json.dumps(spec))
+    return spec
+
+
+def _sample_path(name: str, who: str, metric: str) -> Path:
+    return OUT / f"{name}.{who}.{metric}.sample.jsonl"
+
+
+def _sample_values(name: str, who: str, metric: str) -> dict[int, dict | None]:
+    """Every stored value of a model's units: the exact judgement's and the sample's."""
+    vals = dict(enumerate(_done(name, who, metric)))
+    path = _sample_path(name, who, metric)
+    for line in path.read_text().splitlines() if path.exists() else []:
+        try:
+            rec = json.loads(line)
+        except ValueError:  # the last line of a run killed while writing
+            continue
+        vals.setdefault(rec["unit"], rec["val"])
+    return vals
+
+
+def sample_judge(name: str, who: str, metric: str, budget: float) -> None:
+    """pm4py's judgement of the sample's units of one model, one unit at a time in draw order
+    (so the first draws are the first done), appended to a file; units already judged are kept."""
+    t0 = time.perf_counter()
+    spec = _sample_spec(name, metric)
+    known = _sample_values(name, who, metric)
+    units = _units(name, metric)
+    net, im, fm = _net(name, who)
+    with open(_sample_path(name, who, metric), "a", encoding="utf-8") as fh:
+        for k in dict.fromkeys(spec["draws"]):
+            if k in known:
+                continue
+            if time.perf_counter() - t0 > budget:
+                break
+            c0 = time.perf_counter()
+            val = _judge_part(net, im, fm, metric, [units[k]])[0]
+            fh.write(json.dumps({"unit": k, "val": val, "secs": round(time.perf_counter() - c0, 2)}) + "\n")
+            fh.flush()
+            known[k] = val
+
+
+def sample_estimates(name: str, metric: str) -> tuple[dict, int, dict] | None:
+    """The sampled estimates (judge_sample.estimate) from the leading draws that both models have
+    judged, with their number and the sample's spec; None without a sample or a judged draw."""
+    spec = _sample_spec(name, metric)
+    models = [who for who in WHO if has_model(name, who)]
+    if spec is None:
+        return None
+    vals = {who: _sample_values(name, who, metric) for who in models}
+    m = 0
+    while m < len(spec["draws"]) and all(spec["draws"][m] in vals[who] for who in models):
+        m += 1
+    if m == 0:
+        return None
+    draws, h = spec["draws"][:m], spec["h"]
+    given = {}
+    for who in models:
+        a0, b0, terms = _unit_terms(name, who, metric)
+        given[who] = {"a0": a0, "b0": b0, "terms": {k: terms(k, vals[who][k]) for k in [*range(h), *draws]}}
+    return judge_sample.estimate(given, _weights(name, metric), h, draws), m, spec
+
+
+def _sample_table(names: list[str]) -> list[str]:
+    """Markdown lines: the sampled estimates of the unfinished judgements (judge_sample.py)."""
+    rows = []
+    for name in names:
+        for metric in METRICS:
+            if not (OUT / f"{name}.meta.json").exists() or \
+                    all(value(name, who, metric)[0] is not None for who in WHO if has_model(name, who)):
+                continue
+            got = sample_estimates(name, metric)
+            if got is None:
+                continue
+            est, m, spec = got
+            w, h = _weights(name, metric), spec["h"]
+            what = "variants" if metric == "fitness" else "prefixes"
+            weight = "cases" if metric == "fitness" else "prefix occurrences"
+            distinct = len(set(spec["draws"][:m]))
+            secs = sum(_sample_secs(name, who, metric) for who in WHO)
+
+            def cell(e):
+                return f"{e.value:.3f} [{e.low:.3f}, {e.high:.3f}]"
+
+            diff = est.get("diff")
+            rows.append(f"| {name} | {metric} | {h:,} {what}, {sum(w[:h]) / sum(w):.1%} of {weight} | "
+                        f"{m:,} ({distinct:,} {what}) | {secs / 60:.0f} | "
+                        + " | ".join(cell(est[who]) if who in est else "no model" for who in WHO)
+                        + f" | {cell(diff) if diff else ''} | {judge_sample.verdict(diff) if diff else ''} |")
+    if not rows:
+        return []
+    return ["Sampled estimates where the judgement is unfinished (benchmarks/judge_sample.py, docs/models.md): "
+            "the units judged exactly for both models count exactly; the rest is estimated from units "
+            "drawn with probability proportional to their weight, judged by pm4py for both models. "
+            "95% percentile bootstrap intervals; Δ is bootstrapped paired. An estimate, not the verdict.",
+            "", "| log | metric | judged exactly | draws judged (distinct) | judge min | ours | pm4py | Δ "
+            "| Δ within 0.02? |", "|---|---|---|---:|---:|---:|---:|---:|---|", *rows, ""]
+
+
+def _sample_secs(name: str, who: str, metric: str) -> float:
+    """CPU seconds pm4py spent on a model's sample units."""
+    path = _sample_path(name, who, metric)
+    total = 0.0
+    for line in path.read_text().splitlines() if path.exists() else []:
+        try:
+            total += json.loads(line).get("secs", 0.0)
+        except ValueError:
+            continue
+    return total
+
+
 def _judge_child(name, who, metric, budget):
     os.nice(5)
     judge(name, who, metric, budget)
@@ -743,7 +911,6 @@ def run(queue: int, queues: int, budget: float, names: list[str], *, who: tuple[
     resumed where a previous run stopped and hard-killed after ``budget`` seconds.  ``who`` and
     ``metrics`` select jobs, so that two workers can share one log (never the same job: both
     would append the same chunks)."""
-    ctx = mp.get_context("fork")
     for i, name in enumerate(names):
         if i % queues != queue:
             continue
@@ -756,13 +923,8 @@ def run(queue: int, queues: int, budget: float, names: list[str], *, who: tuple[
             for model in who:
                 if not has_model(name, model) or value(name, model, metric)[0] is not None:
                     continue
-                p = ctx.Process(target=_judge_child, args=(name, model, metric, budget))
                 t0 = time.perf_counter()
-                p.start()
-                p.join(budget + 120)
-                if p.is_alive():
-                    p.kill()
-                    p.join()
+                _in_child(_judge_child, (name, model, metric, budget), budget + 120)
                 v, done, units = value(name, model, metric)
                 print(json.dumps({"log": name, "who": model, "metric": metric, "value": v, "done": done,
                                   "units": units, "secs": round(time.perf_counter() - t0, 1)}), flush=True)
@@ -793,13 +955,16 @@ def _choice(given: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["prepare", "refresh", "run", "ours", "table", "trees"])
+    ap.add_argument("command", choices=["prepare", "refresh", "run", "sample", "ours", "table", "trees"])
     ap.add_argument("--budget", type=float, default=600.0, help="seconds per (log, model, metric) run")
     ap.add_argument("--queue", default="0/1", help="this worker's share of the logs, e.g. 0/2")
     ap.add_argument("--pm4py-limit", type=float, default=None,
                     help="prepare: stop pm4py's IMf after this many seconds and judge our model only")
     ap.add_argument("--who", default=",".join(WHO), help="run: the models to judge (ours, pm4py)")
     ap.add_argument("--metrics", default=",".join(METRICS), help="run: fitness, precision or both")
+    ap.add_argument("--draws", type=int, default=400, help="sample: units to draw (with replacement) per "
+                    "unfinished judgement")
+    ap.add_argument("--seed", type=int, default=1, help="sample: the random seed of a new sample")
     ap.add_argument("--only", default="", help="comma-separated log names")
     ap.add_argument("--logs", default="", help="comma-separated log names, prepared and judged in this order "
                     "(instead of the default order by effort)")
@@ -820,6 +985,20 @@ def main() -> None:
     if args.command == "run":
         q, qs = (int(x) for x in args.queue.split("/"))
         run(q, qs, args.budget, todo, who=_choice(args.who, WHO), metrics=_choice(args.metrics, METRICS))
+    elif args.command == "sample":
+        for name in todo:
+            for metric in _choice(args.metrics, METRICS):
+                models = [who for who in _choice(args.who, WHO) if has_model(name, who)]
+                if all(value(name, who, metric)[0] is not None for who in WHO if has_model(name, who)):
+                    continue
+                _sample_spec(name, metric, args.draws, args.seed)
+                for who in models:
+                    t0 = time.perf_counter()
+                    _in_child(sample_judge, (name, who, metric, args.budget), args.budget + 120)
+                    got = sample_estimates(name, metric)
+                    print(json.dumps({"log": name, "who": who, "metric": metric,
+                                      "draws judged by both": got[1] if got else 0,
+                                      "secs": round(time.perf_counter() - t0, 1)}), flush=True)
     elif args.command == "prepare":
         for name in todo:
             try:
@@ -830,17 +1009,11 @@ def main() -> None:
         # precision first for every log (seconds each), then the slower alignments
         # (each log in a child process, killed after 3x the budget: exact ETC can meet a state
         # explosion where a net has many concurrent loops)
-        ctx = mp.get_context("fork")
         for fitness in (False, True):
             for name in todo:
                 if (OUT / f"{name}.meta.json").exists():
-                    p = ctx.Process(target=our_judge, args=(name, args.budget), kwargs={"fitness": fitness})
-                    p.start()
-                    p.join(3 * args.budget)
-                    if p.is_alive():
-                        p.kill()
-                        p.join()
-                    print(name, fitness, p.exitcode, flush=True)
+                    code = _in_child(our_judge, (name, args.budget), 3 * args.budget, fitness=fitness)
+                    print(name, fitness, code, flush=True)
     elif args.command == "refresh":
         for name in names:
             if (OUT / f"{name}.meta.json").exists():
