@@ -83,6 +83,10 @@ def _par(acts, dfg):
 
 
 def _loop(acts, dfg):
+    """Leemans' loop cut, his conditions checked activity by activity on sets: a part other than
+    the body is entered only from end activities and left only to start activities; an activity
+    entered from the body is entered from every end activity, one that leaves to the body leaves
+    to every start activity; a part that breaks a condition joins the body."""
     start, end = set(dfg.start), set(dfg.end)
     if not start or not end:
         return None
@@ -90,25 +94,16 @@ def _loop(acts, dfg):
     others = [a for a in acts if a not in body]
     if not others:
         return None
-    comps = _components(others, dfg.edges)
-    comp_of = {a: i for i, c in enumerate(comps) for a in c}
-    in_body = [False] * len(comps)
-    entered_from = [set() for _ in comps]
-    leaves_to = [set() for _ in comps]
-    for (a, b) in dfg.edges:
-        if a in body and b in comp_of:
-            if a not in end:
-                in_body[comp_of[b]] = True
-            else:
-                entered_from[comp_of[b]].add(a)
-        if b in body and a in comp_of:
-            if b not in start:
-                in_body[comp_of[a]] = True
-            else:
-                leaves_to[comp_of[a]].add(b)
+
+    def breaks(b):
+        entered = {a for a in body if (a, b) in dfg.edges}
+        left = {c for c in body if (b, c) in dfg.edges}
+        return bool(entered - end or left - start or (entered and not end <= entered)
+                    or (left and not start <= left))
+
     redo, body_acts = [], sorted(body)
-    for k, c in enumerate(comps):
-        if in_body[k] or entered_from[k] != end or leaves_to[k] != start:
+    for c in _components(others, dfg.edges):
+        if any(breaks(b) for b in c):
             body_acts.extend(c)
         else:
             redo.append(sorted(c))
@@ -174,3 +169,16 @@ def test_graph_without_an_activity_from_the_arrays_equals_the_one_by_name(log):
     flat = _Flat(log)
     for code in range(len(flat.names)):
         assert _cut_of(flat.bits(code)) == _find_cut(flat.dfg(drop=code))
+
+
+def test_loop_cut_checks_each_redo_activity_not_the_part():
+    """A redo part is judged activity by activity: ``r`` never entered (the noise filter removed its
+    entries) is still a redo; ``x`` and ``y`` each entered from one of the two end activities only
+    are not, although together they are entered from both (the old, part-level check took them)."""
+    never_entered = Dfg({a: 1 for a in "scer"}, {("c", "s"): 1, ("c", "e"): 1, ("r", "s"): 1},
+                        {"s": 1}, {"s": 1, "e": 1})
+    assert _find_cut(never_entered) == (Operator.LOOP, [["c", "e", "s"], ["r"]])
+    split_entries = Dfg({a: 1 for a in "sefxy"},
+                        {("s", "e"): 1, ("s", "f"): 1, ("e", "x"): 1, ("f", "y"): 1, ("x", "y"): 1,
+                         ("y", "s"): 1, ("x", "s"): 1}, {"s": 1}, {"e": 1, "f": 1})
+    assert _find_cut(split_entries) is None

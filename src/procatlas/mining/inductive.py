@@ -407,20 +407,23 @@ def _loop_cut(g: _Bits) -> list[list[str]] | None:
     others = g.full & ~body
     if not others:
         return None
+    start_only, end_only = start & ~end, end & ~start
     redo, body_acts = [], body
     for c in _bit_components(others, g.linked):
-        into = out = 0
+        # The loop cut's conditions, activity by activity (Leemans' definition, as his ProM
+        # implementation checks them): a redo part is entered from end activities only and left
+        # to start activities only; an activity entered from the body is entered from every end
+        # activity, and one that leaves to the body leaves to every start activity.  An activity
+        # with no edge to or from the body (the noise filter can remove them all) adds no
+        # condition.
         for i in _members(c):
-            into |= g.pred[i]
-            out |= g.succ[i]
-        into &= body
-        out &= body
-        # a redo part is entered from end activities only, from all of them, and leads back to
-        # start activities only, to all of them
-        if into == end and out == start:
-            redo.append(g.names(c))
+            into, out = g.pred[i] & body, g.succ[i] & body
+            if into & start_only or out & end_only or (into and into & end != end) or \
+                    (out and out & start != start):
+                body_acts |= c
+                break
         else:
-            body_acts |= c
+            redo.append(g.names(c))
     if not redo:
         return None
     return [g.names(body_acts)] + redo
