@@ -238,13 +238,16 @@ def refresh_ours(name: str) -> None:
     pm4py.write_pnml(net, im, fm, str(OUT / f"{name}.ours.pnml"))
     for metric in METRICS:
         _partial_path(name, "ours", metric).unlink(missing_ok=True)
+        # a sample's exact part was judged for both models: drawn anew (pm4py's judged units stay)
+        _sample_path(name, "ours", metric).unlink(missing_ok=True)
+        (OUT / f"{name}.{metric}.sample.json").unlink(missing_ok=True)
     judged = OUT / f"{name}.ours_judge.json"
     if judged.exists():
         oj = json.loads(judged.read_text())
         oj.pop("ours", None)
         judged.write_text(json.dumps(oj))
     meta.update(ours_s=round(ours_s, 2), ours_tree=str(tree))
-    if "pm4py_tree" in meta:
+    if meta.get("pm4py_tree"):  # None where pm4py's IMf gave no model
         meta["same_tree"] = canonical(tree) == canonical(parse_tree(meta["pm4py_tree"]))
     meta_path.write_text(json.dumps(meta))
     print(f"{name}: our model changed", flush=True)
@@ -299,9 +302,8 @@ def _partial_path(name: str, who: str, metric: str) -> Path:
     return OUT / f"{name}.{who}.{metric}.jsonl"
 
 
-def _records(name: str, who: str, metric: str) -> list[dict]:
-    """The stored chunks of a judgement, in the order written."""
-    path = _partial_path(name, who, metric)
+def _jsonl(path: Path) -> list[dict]:
+    """The records of a JSONL file in the order written ([] when there is none)."""
     recs = []
     for line in path.read_text().splitlines() if path.exists() else []:
         try:
@@ -309,6 +311,11 @@ def _records(name: str, who: str, metric: str) -> list[dict]:
         except ValueError:  # the last line of a run killed while writing
             continue
     return recs
+
+
+def _records(name: str, who: str, metric: str) -> list[dict]:
+    """The stored chunks of a judgement, in the order written."""
+    return _jsonl(_partial_path(name, who, metric))
 
 
 def _done(name: str, who: str, metric: str, *, secs: bool = False):
@@ -800,12 +807,7 @@ def _sample_path(name: str, who: str, metric: str) -> Path:
 def _sample_values(name: str, who: str, metric: str) -> dict[int, dict | None]:
     """Every stored value of a model's units: the exact judgement's and the sample's."""
     vals = dict(enumerate(_done(name, who, metric)))
-    path = _sample_path(name, who, metric)
-    for line in path.read_text().splitlines() if path.exists() else []:
-        try:
-            rec = json.loads(line)
-        except ValueError:  # the last line of a run killed while writing
-            continue
+    for rec in _jsonl(_sample_path(name, who, metric)):
         vals.setdefault(rec["unit"], rec["val"])
     return vals
 
@@ -890,14 +892,7 @@ def _sample_table(names: list[str]) -> list[str]:
 
 def _sample_secs(name: str, who: str, metric: str) -> float:
     """CPU seconds pm4py spent on a model's sample units."""
-    path = _sample_path(name, who, metric)
-    total = 0.0
-    for line in path.read_text().splitlines() if path.exists() else []:
-        try:
-            total += json.loads(line).get("secs", 0.0)
-        except ValueError:
-            continue
-    return total
+    return sum(rec.get("secs", 0.0) for rec in _jsonl(_sample_path(name, who, metric)))
 
 
 def _judge_child(name, who, metric, budget):
