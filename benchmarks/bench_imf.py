@@ -854,6 +854,9 @@ def sample_estimates(name: str, metric: str) -> tuple[dict, int, dict] | None:
     return judge_sample.estimate(given, _weights(name, metric), h, draws), m, spec
 
 
+MIN_DRAWS = 30  # draws judged by both models before the table prints a sampled estimate
+
+
 def _sample_table(names: list[str]) -> list[str]:
     """Markdown lines: the sampled estimates of the unfinished judgements (judge_sample.py)."""
     rows = []
@@ -871,6 +874,10 @@ def _sample_table(names: list[str]) -> list[str]:
             weight = "cases" if metric == "fitness" else "prefix occurrences"
             distinct = len(set(spec["draws"][:m]))
             secs = sum(_sample_secs(name, who, metric) for who in WHO)
+            if m < MIN_DRAWS:  # a bootstrap over a handful of draws gives no interval worth printing
+                rows.append(f"| {name} | {metric} | {h:,} {what} | {m:,} ({distinct:,} {what}) | {secs / 60:.0f} | "
+                            f"too few draws for an estimate (at least {MIN_DRAWS}) |||")
+                continue
 
             def cell(e):
                 return f"{e.value:.3f} [{e.low:.3f}, {e.high:.3f}]"

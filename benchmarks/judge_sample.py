@@ -90,4 +90,4 @@ def verdict(diff: Estimate, tolerance: float = 0.02) -> str:
         return f"within {tolerance} or better"
     if diff.high < -tolerance:
         return f"worse by more than {tolerance}"
-    return "undecided (more draws)"
+    return f"undecided: the interval crosses -{tolerance}"

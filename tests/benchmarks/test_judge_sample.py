@@ -77,4 +77,4 @@ def test_the_interval_covers_the_true_value_about_95_in_100():
 def test_verdict_reads_the_interval_of_the_difference():
     assert js.verdict(js.Estimate(0.0, -0.019, 0.01)) == "within 0.02 or better"
     assert js.verdict(js.Estimate(-0.05, -0.06, -0.021)) == "worse by more than 0.02"
-    assert js.verdict(js.Estimate(-0.02, -0.03, -0.01)) == "undecided (more draws)"
+    assert js.verdict(js.Estimate(-0.02, -0.03, -0.01)) == "undecided: the interval crosses -0.02"
