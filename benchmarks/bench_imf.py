@@ -24,6 +24,7 @@ pm4py (AGPL) is used here as an oracle only; it is never imported by procatlas i
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing as mp
 import os
@@ -271,7 +272,26 @@ def add_trees(name: str) -> None:
 
 
 def read_variants(name: str) -> list[tuple[tuple[str, ...], int]]:
-    return [(tuple(t), n) for t, n in json.loads((OUT / f"{name}.variants.json").read_text())]
+    path = OUT / f"{name}.variants.json"
+    return list(_variants_at(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=None)
+def _variants_at(path: Path, _mtime: int) -> tuple[tuple[tuple[str, ...], int], ...]:
+    """A stored variant table, read once per file version (the table reads it for every log,
+    model and metric)."""
+    return tuple((tuple(t), n) for t, n in json.loads(path.read_text()))
+
+
+def _prefixes(name: str) -> tuple[list[str], dict[str, set[str]], dict[str, int]]:
+    """:func:`prefix_table` of a log's stored variants, computed once per file version (read-only)."""
+    path = OUT / f"{name}.variants.json"
+    return _prefixes_at(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=None)
+def _prefixes_at(path: Path, mtime: int):
+    return prefix_table(_variants_at(path, mtime))
 
 
 def prefix_table(variants) -> tuple[list[str], dict[str, set[str]], dict[str, int]]:
@@ -292,10 +312,9 @@ def prefix_table(variants) -> tuple[list[str], dict[str, set[str]], dict[str, in
 
 
 def _units(name: str, metric: str):
-    variants = read_variants(name)
     if metric == "fitness":
-        return variants
-    return prefix_table(variants)[0]
+        return read_variants(name)
+    return _prefixes(name)[0]
 
 
 def _partial_path(name: str, who: str, metric: str) -> Path:
@@ -430,10 +449,9 @@ def _after_silent(net, marking) -> set[str]:
 def _weights(name: str, metric: str) -> list[int]:
     """Each unit's weight in pm4py's sums: the cases of a variant (fitness) or through a prefix
     (precision), in the order of :func:`_units`."""
-    variants = read_variants(name)
     if metric == "fitness":
-        return [n for _, n in variants]
-    keys, _, count = prefix_table(variants)
+        return [n for _, n in read_variants(name)]
+    keys, _, count = _prefixes(name)
     return [count[k] for k in keys]
 
 
@@ -449,7 +467,7 @@ def _unit_terms(name: str, who: str, metric: str, *, exact: bool = False):
     if metric == "fitness":
         return 0.0, 0.0, lambda k, rec: None if rec is None else (rec["cost"], rec["bwc"])
     variants = read_variants(name)
-    keys, follow, _ = prefix_table(variants)
+    keys, follow, _ = _prefixes(name)
 
     def terms(k, rec):
         if rec is None:
@@ -854,6 +872,11 @@ def sample_estimates(name: str, metric: str) -> tuple[dict, int, dict] | None:
     return judge_sample.estimate(given, _weights(name, metric), h, draws), m, spec
 
 
+def _finished(name: str, metric: str) -> bool:
+    """Whether pm4py's judgement of every model of the log is complete for ``metric``."""
+    return all(value(name, who, metric)[0] is not None for who in WHO if has_model(name, who))
+
+
 MIN_DRAWS = 30  # draws judged by both models before the table prints a sampled estimate
 
 
@@ -862,8 +885,7 @@ def _sample_table(names: list[str]) -> list[str]:
     rows = []
     for name in names:
         for metric in METRICS:
-            if not (OUT / f"{name}.meta.json").exists() or \
-                    all(value(name, who, metric)[0] is not None for who in WHO if has_model(name, who)):
+            if not (OUT / f"{name}.meta.json").exists() or _finished(name, metric):
                 continue
             got = sample_estimates(name, metric)
             if got is None:
@@ -991,7 +1013,7 @@ def main() -> None:
         for name in todo:
             for metric in _choice(args.metrics, METRICS):
                 models = [who for who in _choice(args.who, WHO) if has_model(name, who)]
-                if all(value(name, who, metric)[0] is not None for who in WHO if has_model(name, who)):
+                if _finished(name, metric):
                     continue
                 _sample_spec(name, metric, args.draws, args.seed)
                 for who in models:

@@ -63,6 +63,7 @@ def estimate(models: dict[str, dict], weights: Sequence[float], h: int, draws: S
     rest = float(w[h:].sum())
     m = len(draws)
     idx = np.random.default_rng(seed).integers(0, m, size=(boot, m)) if m else np.zeros((boot, 0), int)
+    scale = rest / m if m else 0.0
     out: dict[str, Estimate] = {}
     reps: dict[str, np.ndarray] = {}
     for who, mod in models.items():
@@ -72,7 +73,6 @@ def estimate(models: dict[str, dict], weights: Sequence[float], h: int, draws: S
         bh = sum(wk * t[1] for wk, t in head)
         ad = np.array([0.0 if terms[d] is None else terms[d][0] for d in draws])
         bd = np.array([0.0 if terms[d] is None else terms[d][1] for d in draws])
-        scale = rest / m if m else 0.0
         point = float(_ratio(mod["a0"], mod["b0"], ah, bh, scale, ad.sum(), bd.sum()))
         reps[who] = _ratio(mod["a0"], mod["b0"], ah, bh, scale, ad[idx].sum(axis=1), bd[idx].sum(axis=1))
         lo, hi = np.percentile(reps[who], [2.5, 97.5])
